@@ -1,0 +1,48 @@
+# The two commands: `make run` (play on http://127.0.0.1:8000) and `make test`.
+# Both create .venv and install what they need on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# pytest-xdist workers; "auto" uses every core.
+JOBS ?= auto
+
+.PHONY: run test lint fmt migrate superuser bench schema
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DEBUG=0 SECRET_KEY=test-only $(PY) -m pytest -n $(JOBS) --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+superuser: $(STAMP)
+	DEBUG=1 $(PY) manage.py createsuperuser
+
+schema: $(STAMP)
+	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file schema.yaml
+
+bench: $(STAMP)
+	DEBUG=0 SECRET_KEY=bench-only $(PY) bench/run.py

@@ -1,0 +1,8 @@
+"""Everything under /api/v1/."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("auth/", include("accounts.api.urls")),
+    path("", include("games.api.urls")),
+]

@@ -1,0 +1,120 @@
+"""Shared fixtures: alice, bob, carol (and dave) with API clients.
+
+Test data is made through the real services, so it is always valid.
+"""
+
+import os
+
+import pytest
+from django.core.cache import cache
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+# Generous rates so tests are never throttled by each other; the throttle
+# tests set their own.
+TEST_THROTTLE_RATES = {
+    scope: "100000/min" for scope in ("anon", "user", "register", "login", "guess", "chat")
+}
+
+
+def pytest_configure(config):
+    """Fail loudly, before any test, when a configured real server does not answer."""
+    from django.conf import settings
+
+    problems = []
+    if os.environ.get("DATABASE_URL"):
+        import psycopg
+
+        db = settings.DATABASES["default"]
+        try:
+            psycopg.connect(
+                host=db["HOST"],
+                port=db["PORT"] or 5432,
+                user=db["USER"],
+                dbname=db["NAME"],
+                password=db.get("PASSWORD") or None,
+                connect_timeout=3,
+            ).close()
+        except Exception as exc:  # noqa: BLE001 - reported, then the run stops
+            problems.append(f"DATABASE_URL is set but PostgreSQL does not answer: {exc}")
+    if os.environ.get("REDIS_URL"):
+        import redis
+
+        try:
+            redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3).ping()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"REDIS_URL is set but Redis does not answer: {exc}")
+    if problems:
+        raise pytest.UsageError("\n".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, worker_id):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": TEST_THROTTLE_RATES}
+    # Parallel workers share one Redis: keep their throttle counters apart.
+    if "KEY_PREFIX" in settings.CACHES["default"]:
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{worker_id}"}}
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str, password: str = "correct horse battery staple"):
+        return django_user_model.objects.create_user(username=username, password=password)
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
+def dave(make_user):
+    return make_user("dave")
+
+
+@pytest.fixture
+def client_for():
+    """An API client authenticated with a real Knox token for `user`."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        _, token = AuthToken.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def alice_api(client_for, alice):
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_api(client_for, bob):
+    return client_for(bob)
+
+
+@pytest.fixture
+def carol_api(client_for, carol):
+    return client_for(carol)
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()

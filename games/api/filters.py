@@ -1,0 +1,30 @@
+import django_filters
+from django.db.models import F, Q
+
+from games.models import Room
+
+
+class RoomFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Room.Status.choices)
+    mode = django_filters.ChoiceFilter(choices=Room.Mode.choices)
+    joinable = django_filters.BooleanFilter(method="filter_joinable", label="Waiting and not full.")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Rooms you play in (private ones too).")
+    search = django_filters.CharFilter(method="filter_search", label="Name, code or owner's username.")
+
+    class Meta:
+        model = Room
+        fields = ["status", "mode"]
+
+    def filter_joinable(self, queryset, name, value):
+        joinable = Q(status=Room.Status.WAITING, player_count__lt=F("max_players"))
+        return queryset.filter(joinable) if value else queryset.exclude(joinable)
+
+    def filter_mine(self, queryset, name, value):
+        user = self.request.user
+        return queryset.filter(players__user=user) if value else queryset.exclude(players__user=user)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__iexact=value) | Q(owner__username__icontains=value)
+        )

@@ -1,0 +1,43 @@
+"""DRF throttles whose rates are read at request time.
+
+DRF copies DEFAULT_THROTTLE_RATES into a class attribute at import, so a
+changed setting (tests, or THROTTLE_* read at start-up) would not be seen;
+these read DRF's live settings instead. Counters live in the default cache
+(Redis when REDIS_URL is set, so every server process shares them).
+"""
+
+from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+
+class _LiveRates:
+    @property
+    def THROTTLE_RATES(self):  # noqa: N802 - DRF's attribute name
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+
+class AnonRateThrottle(_LiveRates, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(_LiveRates, throttling.UserRateThrottle):
+    pass
+
+
+class ClientIPThrottle(_LiveRates, throttling.SimpleRateThrottle):
+    """Keyed by client address whoever is signed in: for login and register."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class RegisterThrottle(ClientIPThrottle):
+    scope = "register"
+
+
+class LoginThrottle(ClientIPThrottle):
+    scope = "login"
+
+
+class GuessThrottle(_LiveRates, throttling.UserRateThrottle):
+    scope = "guess"

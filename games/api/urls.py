@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from games.api.views import LeaderboardView, QuickPlayView, RoomViewSet
+
+router = SimpleRouter()
+router.register("rooms", RoomViewSet, basename="room")
+
+urlpatterns = [
+    path("quick-play/", QuickPlayView.as_view(), name="quick-play"),
+    path("leaderboard/", LeaderboardView.as_view(), name="leaderboard"),
+    *router.urls,
+]

@@ -1,0 +1,193 @@
+"""REST doors: validate, call one service or selector, serialise per viewer."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from games import selectors, services
+from games.api import serializers as s
+from games.api.fields import EmptySerializer
+from games.api.filters import RoomFilter
+from games.api.throttling import GuessThrottle
+
+E400 = OpenApiResponse(s.ErrorSerializer, description="Bad input; nothing was stored.")
+E401 = OpenApiResponse(s.ErrorSerializer, description="No or bad token.")
+E403 = OpenApiResponse(s.ErrorSerializer, description="Not allowed (not a player, not the owner).")
+E404 = OpenApiResponse(s.ErrorSerializer, description="No such room, or a private room you are not in.")
+E409 = OpenApiResponse(s.ErrorSerializer, description="Wrong state (not started, finished, full, ...).")
+E429 = OpenApiResponse(s.ErrorSerializer, description="Throttled; see the Retry-After header.")
+
+
+def errors(*codes: int) -> dict:
+    table = {400: E400, 401: E401, 403: E403, 404: E404, 409: E409, 429: E429}
+    return {code: table[code] for code in (401, 429, *codes)}
+
+
+def room_response(request, room, *, status_code=status.HTTP_200_OK) -> Response:
+    """Re-read the room a service changed and serialise it for this viewer.
+
+    No visibility check here: the service has authorised the caller, who may
+    just have left a private room they can no longer look up.
+    """
+    room = selectors.room_reload(room=room)
+    return Response(s.RoomSerializer(room, context={"request": request}).data, status=status_code)
+
+
+def body(request, serializer_class) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class RoomPagination(CursorPagination):
+    ordering = "-created_at"
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Browse rooms", responses={200: s.RoomSerializer(many=True), **errors()}),
+    retrieve=extend_schema(
+        summary="A room as you may see it", responses={200: s.RoomSerializer, **errors(404)}
+    ),
+    create=extend_schema(
+        summary="Create a room",
+        request=s.RoomCreateSerializer,
+        responses={201: s.RoomSerializer, **errors(400)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a waiting room (owner)", responses={204: None, **errors(403, 404, 409)}
+    ),
+)
+class RoomViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = s.RoomSerializer
+    lookup_field = "code"
+    # Any segment reaches get_object, so a bad code is a JSON 404, not an HTML one.
+    lookup_value_regex = "[^/.]+"
+    pagination_class = RoomPagination
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    ordering_fields = ["created_at", "name"]
+    filterset_class = RoomFilter
+
+    def get_queryset(self):
+        return selectors.room_list_visible(user=self.request.user)
+
+    def get_object(self):
+        return selectors.room_get_for_viewer(room_code=self.kwargs["code"], user=self.request.user)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "guesses" and self.request.method == "POST":
+            throttles.append(GuessThrottle())
+        return throttles
+
+    def create(self, request):
+        room = services.room_create(user=request.user, **body(request, s.RoomCreateSerializer))
+        return room_response(request, room, status_code=status.HTTP_201_CREATED)
+
+    def destroy(self, request, code=None):
+        services.room_delete(room_code=code, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Join a waiting room", request=None, responses={200: s.RoomSerializer, **errors(404, 409)}
+    )
+    @action(detail=True, methods=["post"])
+    def join(self, request, code=None):
+        body(request, EmptySerializer)
+        return room_response(request, services.room_join(room_code=code, user=request.user))
+
+    @extend_schema(
+        summary="Leave (a forfeit once playing)",
+        request=None,
+        responses={200: s.RoomSerializer, **errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, code=None):
+        body(request, EmptySerializer)
+        return room_response(request, services.room_leave(room_code=code, user=request.user))
+
+    @extend_schema(
+        summary="Start the game (owner)",
+        request=None,
+        responses={200: s.RoomSerializer, **errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request, code=None):
+        body(request, EmptySerializer)
+        return room_response(request, services.room_start(room_code=code, user=request.user))
+
+    @extend_schema(
+        summary="Set a duel's secret (codemaker, once, before the start)",
+        request=s.SecretInputSerializer,
+        responses={200: s.RoomSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def secret(self, request, code=None):
+        data = body(request, s.SecretInputSerializer)
+        return room_response(request, services.room_set_secret(room_code=code, user=request.user, **data))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The guesses you may see, oldest first",
+        responses={200: s.GuessSerializer(many=True), **errors(404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Make a guess (player)",
+        request=s.GuessInputSerializer,
+        responses={201: s.GuessResultSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def guesses(self, request, code=None):
+        if request.method == "POST":
+            data = body(request, s.GuessInputSerializer)
+            result = services.guess_submit(room_code=code, user=request.user, **data)
+            return Response(s.GuessResultSerializer(result).data, status=status.HTTP_201_CREATED)
+        room = self.get_object()
+        guesses = selectors.guess_list_for_viewer(room=room, user=request.user)
+        context = {"request": request, "room": room}
+        return Response(s.GuessSerializer(guesses, many=True, context=context).data)
+
+    @extend_schema(
+        summary="Rematch: a new waiting room with the same settings",
+        request=None,
+        responses={201: s.RoomSerializer, **errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def rematch(self, request, code=None):
+        body(request, EmptySerializer)
+        room = services.room_rematch(room_code=code, user=request.user)
+        return room_response(request, room, status_code=status.HTTP_201_CREATED)
+
+
+class QuickPlayView(APIView):
+    @extend_schema(
+        summary="Quick play: a started solo room",
+        request=s.QuickPlaySerializer,
+        responses={201: s.RoomSerializer, **errors(400)},
+    )
+    def post(self, request):
+        room = services.quick_play(user=request.user, **body(request, s.QuickPlaySerializer))
+        return room_response(request, room, status_code=status.HTTP_201_CREATED)
+
+
+class LeaderboardView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Top players", responses={200: s.LeaderboardRowSerializer(many=True), 429: E429})
+    def get(self, request):
+        rows = selectors.leaderboard()
+        return Response(s.LeaderboardRowSerializer(rows, many=True).data)

@@ -1,0 +1,87 @@
+"""Reads: rooms, guesses and stats, shaped to avoid N+1 queries."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet
+
+from games import rules, visibility
+from games.exceptions import RoomNotFound
+from games.models import Guess, Player, Room
+
+
+def _with_relations(queryset: QuerySet[Room]) -> QuerySet[Room]:
+    return queryset.select_related("owner", "winner").prefetch_related(
+        Prefetch("players", queryset=Player.objects.select_related("user").order_by("joined_at", "id"))
+    )
+
+
+def room_list_visible(*, user) -> QuerySet[Room]:
+    """Rooms anyone may browse (not private), plus the viewer's own private ones."""
+    visible = Q(private=False)
+    if getattr(user, "is_authenticated", False):
+        visible |= Q(players__user=user)
+    ids = Room.objects.filter(visible).values("id")
+    return _with_relations(Room.objects.filter(id__in=ids)).annotate(player_count=Count("players"))
+
+
+def room_get_for_viewer(*, room_code: str, user) -> Room:
+    """The room if this viewer may see it; private rooms 404 for outsiders. Raises RoomNotFound."""
+    room = _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
+    if room is None or not visibility.can_see_room(room, user):
+        raise RoomNotFound("No such room.")
+    return room
+
+
+def room_reload(*, room: Room) -> Room:
+    """The same room, fresh from the database with its relations."""
+    return _with_relations(Room.objects.filter(pk=room.pk)).get()
+
+
+def guess_list_for_viewer(*, room: Room, user) -> list[Guess]:
+    """Every guess of the room, oldest first (colours are filtered at serialisation)."""
+    return list(room.guesses.select_related("player__user").order_by("created_at", "id"))
+
+
+def player_stats(*, user) -> dict:
+    """Games finished, wins, average guesses to solve (hinted wins counted apart)."""
+    finished = Player.objects.filter(user=user, room__status=Room.Status.FINISHED)
+    row = finished.aggregate(
+        games=Count("id"),
+        wins=Count("id", filter=Q(won=True)),
+        solved=Count("id", filter=Q(status=Player.Status.SOLVED)),
+        avg_guesses=Avg("solved_in", filter=Q(status=Player.Status.SOLVED)),
+    )
+    by_mode = {
+        r["room__mode"]: {"games": r["games"], "wins": r["wins"]}
+        for r in finished.values("room__mode").annotate(
+            games=Count("id"), wins=Count("id", filter=Q(won=True))
+        )
+    }
+    return {
+        "games": row["games"],
+        "wins": row["wins"],
+        "solved": row["solved"],
+        "avg_guesses": round(row["avg_guesses"], 3) if row["avg_guesses"] is not None else None,
+        "by_mode": {mode: by_mode.get(mode, {"games": 0, "wins": 0}) for mode in rules.MODES},
+    }
+
+
+def leaderboard(*, limit: int = 50, mode: str | None = None) -> list[dict]:
+    """Top players by wins, then fewer guesses to solve, then games played."""
+    condition = Q(players__room__status=Room.Status.FINISHED)
+    if mode:
+        condition &= Q(players__room__mode=mode)
+    rows = (
+        get_user_model()
+        .objects.annotate(
+            games=Count("players", filter=condition),
+            wins=Count("players", filter=condition & Q(players__won=True)),
+            avg_guesses=Avg("players__solved_in", filter=condition & Q(players__status=Player.Status.SOLVED)),
+        )
+        .filter(games__gt=0)
+        .order_by("-wins", F("avg_guesses").asc(nulls_last=True), "-games", "username")
+        .values("username", "wins", "games", "avg_guesses")[:limit]
+    )
+    return [
+        {**row, "avg_guesses": round(row["avg_guesses"], 3) if row["avg_guesses"] is not None else None}
+        for row in rows
+    ]

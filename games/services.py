@@ -1,0 +1,487 @@
+"""The only writers of game state.
+
+Each service is one transaction that locks the room row (so two requests
+cannot interleave and share a version), checks the state, applies the rules,
+bumps `Room.version` once per event and records that event for the live layer.
+They raise games.exceptions.GameError subclasses; the doors map them.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from games import events, rules
+from games.exceptions import InvalidMove, NotAllowed, RoomNotFound, WrongState
+from games.models import Guess, Player, Room
+
+NAME_MAX_LENGTH = 60
+MIN_PLAYERS_TO_START = {Room.Mode.SOLO: 1, Room.Mode.COOP: 2, Room.Mode.RACE: 2, Room.Mode.DUEL: 2}
+
+
+@dataclass(frozen=True)
+class GuessResult:
+    number: int
+    guess: list[int]
+    exact: int
+    misplaced: int
+    solved: bool
+    remaining: int
+    version: int
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _lock_room(room_code: str) -> Room:
+    """Fetch the room and lock its row until the transaction ends."""
+    try:
+        return Room.objects.select_for_update().get(code=rules.normalize_room_code(room_code))
+    except Room.DoesNotExist:
+        raise RoomNotFound("No such room.") from None
+
+
+def _player_or_none(room: Room, user) -> Player | None:
+    return Player.objects.filter(room=room, user=user).first()
+
+
+def _player_or_403(room: Room, user) -> Player:
+    player = _player_or_none(room, user)
+    if player is None:
+        if room.private:
+            raise RoomNotFound("No such room.")
+        raise NotAllowed("You are not a player in this room.")
+    return player
+
+
+def _require_status(room: Room, *statuses: str) -> None:
+    if room.status in statuses:
+        return
+    messages = {
+        Room.Status.WAITING: "The game has not started yet.",
+        Room.Status.PLAYING: "The game has already started.",
+        Room.Status.FINISHED: "The game is finished.",
+        Room.Status.ABANDONED: "The room was abandoned.",
+    }
+    raise WrongState(messages[room.status])
+
+
+def _player_snapshot(player: Player) -> dict:
+    return {
+        "username": player.user.username,
+        "status": player.status,
+        "role": player.role,
+        "guesses_used": player.guesses_used,
+        "solved_at": player.solved_at.isoformat() if player.solved_at else None,
+        "place": player.place,
+    }
+
+
+def _players_snapshot(room: Room) -> list[dict]:
+    return [_player_snapshot(p) for p in room.players.select_related("user")]
+
+
+def _validate_name(name: str | None, *, default: str) -> str:
+    if name is None:
+        return default
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidMove("A room name must have 1 to 60 characters.", field="name")
+    name = name.strip()
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidMove("A room name must have 1 to 60 characters.", field="name")
+    return name
+
+
+def _new_room_code() -> str:
+    # 31**6 ≈ 887 million codes: a clash is rare, and retried.
+    for _ in range(20):
+        code = rules.draw_room_code()
+        if not Room.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("Could not draw a free room code.")  # pragma: no cover
+
+
+def _finish(room: Room, *, winner=None, status: str = Room.Status.FINISHED) -> dict:
+    """End the game: one `game_finished` event carrying the secret and winner."""
+    room.status = status
+    room.finished_at = timezone.now()
+    room.winner = winner
+    event = events.record(
+        room,
+        "game_finished",
+        status=status,
+        winner=winner.username if winner else None,
+        secret=room.secret,
+        players=_players_snapshot(room),
+    )
+    room.save()
+    return event
+
+
+def _start(room: Room) -> None:
+    if room.secret is None:
+        room.secret = list(rules.draw_secret(room.game_settings))
+    room.status = Room.Status.PLAYING
+    room.started_at = timezone.now()
+    room.players.update(status=Player.Status.PLAYING)
+    events.record(
+        room, "game_started", started_at=room.started_at.isoformat(), players=_players_snapshot(room)
+    )
+    room.save()
+
+
+# --- rooms -------------------------------------------------------------------
+
+
+def room_create(
+    *,
+    user,
+    mode: str,
+    name: str | None = None,
+    private: bool = False,
+    code_length: int = 4,
+    colors: int = 6,
+    max_guesses: int = 10,
+    allow_duplicates: bool = True,
+    max_players: int | None = None,
+    rematch_of: Room | None = None,
+) -> Room:
+    """Create a room owned by `user` (its first player); solo rooms start at once. Raises InvalidMove."""
+    game_settings, max_players = rules.validate_settings(
+        mode=mode,
+        code_length=code_length,
+        colors=colors,
+        max_guesses=max_guesses,
+        allow_duplicates=allow_duplicates,
+        max_players=max_players,
+    )
+    if not isinstance(private, bool):
+        raise InvalidMove("private must be true or false.", field="private")
+    name = _validate_name(name, default=f"{user.username}'s {mode}")
+    with transaction.atomic():
+        room = Room.objects.create(
+            code=_new_room_code(),
+            name=name,
+            mode=mode,
+            private=private,
+            owner=user,
+            code_length=game_settings.code_length,
+            colors=game_settings.colors,
+            max_guesses=game_settings.max_guesses,
+            allow_duplicates=game_settings.allow_duplicates,
+            max_players=max_players,
+            rematch_of=rematch_of,
+        )
+        role = Player.Role.CODEMAKER if mode == Room.Mode.DUEL else Player.Role.PLAYER
+        Player.objects.create(room=room, user=user, role=role)
+        if mode == Room.Mode.SOLO:
+            _start(room)
+    return room
+
+
+def quick_play(*, user, **settings) -> Room:
+    """Create and start a solo room in one call. Raises InvalidMove."""
+    return room_create(user=user, mode=Room.Mode.SOLO, **settings)
+
+
+def room_join(*, room_code: str, user) -> Room:
+    """Join a waiting room. Raises RoomNotFound, WrongState (started, full, already joined)."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        if _player_or_none(room, user) is not None:
+            raise WrongState("You have already joined this room.")
+        _require_status(room, Room.Status.WAITING)
+        if room.players.count() >= room.max_players:
+            raise WrongState("The room is full.")
+        role = Player.Role.CODEBREAKER if room.mode == Room.Mode.DUEL else Player.Role.PLAYER
+        try:
+            with transaction.atomic():
+                player = Player.objects.create(room=room, user=user, role=role)
+        except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
+            raise WrongState("You have already joined this room.") from None
+        events.record(room, "player_joined", player=_player_snapshot(player))
+        room.save()
+    return room
+
+
+def room_leave(*, room_code: str, user) -> Room:
+    """Leave: removed while waiting, a forfeit while playing. Raises RoomNotFound, NotAllowed, WrongState."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        player = _player_or_403(room, user)
+        if room.is_over:
+            _require_status(room, Room.Status.WAITING, Room.Status.PLAYING)
+        if room.status == Room.Status.WAITING:
+            _leave_waiting_room(room, player)
+        elif player.status == Player.Status.PLAYING:
+            _forfeit(room, player)
+        # A player who already solved, ran out or left has nothing to give up:
+        # leaving again changes nothing and is not an error.
+    return room
+
+
+def _leave_waiting_room(room: Room, player: Player) -> None:
+    username = player.user.username
+    player.delete()
+    remaining = list(room.players.select_related("user").order_by("joined_at", "id"))
+    if not remaining:
+        room.status = Room.Status.ABANDONED
+        room.finished_at = timezone.now()
+    elif room.owner_id == player.user_id:
+        new_owner = remaining[0]
+        room.owner = new_owner.user
+        if room.mode == Room.Mode.DUEL:
+            # The codemaker is whoever owns the duel; a secret set by the one
+            # who left goes with them.
+            new_owner.role = Player.Role.CODEMAKER
+            new_owner.save(update_fields=["role"])
+            room.secret = None
+    events.record(
+        room,
+        "player_left",
+        username=username,
+        owner=room.owner.username,
+        status=room.status,
+        players=[_player_snapshot(p) for p in remaining],
+    )
+    room.save()
+
+
+def _forfeit(room: Room, player: Player) -> None:
+    player.status = Player.Status.LEFT
+    player.save(update_fields=["status"])
+    events.record(
+        room,
+        "player_left",
+        username=player.user.username,
+        owner=room.owner.username,
+        status=room.status,
+        players=_players_snapshot(room),
+    )
+    room.save()
+    if room.mode == Room.Mode.DUEL:
+        # The other side wins a duel that one side walks away from.
+        other = room.players.exclude(pk=player.pk).select_related("user").first()
+        if other is not None:
+            _award(other, place=1)
+            player.place = 2
+            player.save(update_fields=["place"])
+        _finish(room, winner=other.user if other else None)
+    elif not room.players.filter(status=Player.Status.PLAYING).exists():
+        _finish(room, winner=room.winner)
+
+
+def _award(player: Player, *, place: int) -> None:
+    player.place = place
+    player.won = place == 1
+    player.save(update_fields=["place", "won"])
+
+
+def room_start(*, room_code: str, user) -> Room:
+    """Start a waiting room (owner only). Raises RoomNotFound, NotAllowed, WrongState."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        _player_or_403(room, user)
+        if room.owner_id != user.id:
+            raise NotAllowed("Only the room's owner can start the game.")
+        _require_status(room, Room.Status.WAITING)
+        needed = MIN_PLAYERS_TO_START[room.mode]
+        if room.players.count() < needed:
+            raise WrongState(f"A {room.mode} game needs at least {needed} players.")
+        if room.mode == Room.Mode.DUEL and room.secret is None:
+            raise WrongState("The codemaker has not set the secret yet.")
+        _start(room)
+    return room
+
+
+def room_set_secret(*, room_code: str, user, secret: list[int]) -> Room:
+    """The duel codemaker sets the secret, once, before the start. Raises InvalidMove, NotAllowed, WrongState."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        player = _player_or_403(room, user)
+        if room.mode != Room.Mode.DUEL or player.role != Player.Role.CODEMAKER:
+            raise NotAllowed("Only a duel's codemaker sets the secret.")
+        _require_status(room, Room.Status.WAITING)
+        if room.secret is not None:
+            raise WrongState("The secret is already set.")
+        room.secret = list(rules.validate_code(secret, room.game_settings, field="secret"))
+        events.record(room, "secret_set")
+        room.save()
+    return room
+
+
+def room_delete(*, room_code: str, user) -> None:
+    """Delete a waiting room (owner only). Raises RoomNotFound, NotAllowed, WrongState."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        _player_or_403(room, user)
+        if room.owner_id != user.id:
+            raise NotAllowed("Only the room's owner can delete it.")
+        _require_status(room, Room.Status.WAITING)
+        events.record(room, "room_deleted")
+        room.delete()
+
+
+def room_rematch(*, room_code: str, user) -> Room:
+    """A new room with the same settings, owned by the caller. Raises RoomNotFound, NotAllowed, WrongState."""
+    with transaction.atomic():
+        old = _lock_room(room_code)
+        _player_or_403(old, user)
+        _require_status(old, Room.Status.FINISHED)
+        existing = old.rematches.first()
+        if existing is not None:
+            raise WrongState(f"A rematch already exists: room {existing.code}.", code="rematch_exists")
+        room = room_create(
+            user=user,
+            mode=old.mode,
+            name=old.name,
+            private=old.private,
+            code_length=old.code_length,
+            colors=old.colors,
+            max_guesses=old.max_guesses,
+            allow_duplicates=old.allow_duplicates,
+            max_players=old.max_players,
+            rematch_of=old,
+        )
+        events.record(old, "rematch", code=room.code, owner=user.username)
+        old.save()
+    return room
+
+
+def room_abandon(*, room_code: str) -> Room:
+    """Staff: end a stuck room now, whatever its state. Raises RoomNotFound, WrongState."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        if room.is_over:
+            _require_status(room, Room.Status.WAITING, Room.Status.PLAYING)
+        _finish(room, status=Room.Status.ABANDONED)
+    return room
+
+
+# --- guesses -----------------------------------------------------------------
+
+
+def guess_submit(*, room_code: str, user, guess: list[int]) -> GuessResult:
+    """Score a guess and record it. Raises InvalidMove, NotAllowed, RoomNotFound, WrongState."""
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        player = _player_or_403(room, user)
+        if player.role == Player.Role.CODEMAKER:
+            raise NotAllowed("The codemaker watches; only the codebreaker guesses.")
+        _require_status(room, Room.Status.PLAYING)
+        if player.status == Player.Status.SOLVED:
+            raise WrongState("You have already solved this code.")
+        if player.status == Player.Status.OUT:
+            raise WrongState("You have no guesses left.")
+        if player.status == Player.Status.LEFT:
+            raise WrongState("You have left this game.")
+        settings = room.game_settings
+        code = rules.validate_code(guess, settings)
+
+        if room.shared_board:
+            used = Guess.objects.filter(room=room).aggregate(n=Max("number"))["n"] or 0
+        else:
+            used = player.guesses_used
+        if used >= room.max_guesses:  # pragma: no cover - the game ends when the budget is spent
+            raise WrongState("No guesses left.")
+        number = used + 1
+        feedback = rules.score(room.secret, code)
+        solved = rules.is_solved(feedback, settings)
+        remaining = room.max_guesses - number
+
+        Guess.objects.create(
+            room=room,
+            player=player,
+            number=number,
+            shared_board=room.shared_board,
+            guess=list(code),
+            exact=feedback.exact,
+            misplaced=feedback.misplaced,
+        )
+        player.guesses_used += 1
+        if solved:
+            player.status = Player.Status.SOLVED
+            player.solved_in = number
+            player.solved_at = timezone.now()
+        elif remaining == 0 and not room.shared_board:
+            player.status = Player.Status.OUT
+        player.save()
+
+        event = events.record(
+            room,
+            "guess",
+            username=user.username,
+            number=number,
+            guess=list(code),
+            exact=feedback.exact,
+            misplaced=feedback.misplaced,
+            solved=solved,
+            remaining=remaining,
+            player=_player_snapshot(player),
+        )
+        room.save()
+        version = event["version"]
+        _after_guess(room, player, solved=solved, remaining=remaining)
+    return GuessResult(
+        number=number,
+        guess=list(code),
+        exact=feedback.exact,
+        misplaced=feedback.misplaced,
+        solved=solved,
+        remaining=remaining,
+        version=version,
+    )
+
+
+def _after_guess(room: Room, player: Player, *, solved: bool, remaining: int) -> None:
+    """Apply the mode's ending rules after a recorded guess."""
+    mode = room.mode
+    if mode == Room.Mode.RACE:
+        if solved:
+            place = room.players.filter(place__isnull=False).count() + 1
+            _award(player, place=place)
+            if place == 1:
+                room.winner = player.user
+                room.save(update_fields=["winner"])
+        if not room.players.filter(status=Player.Status.PLAYING).exists():
+            _finish(room, winner=room.winner)
+        return
+
+    if not solved and remaining > 0:
+        return
+    others = room.players.exclude(pk=player.pk).exclude(status=Player.Status.LEFT)
+    if mode == Room.Mode.COOP:
+        # One shared board: the team wins or loses together.
+        if solved:
+            others.update(status=Player.Status.SOLVED, solved_in=player.solved_in, won=True)
+            player.won = True
+            player.save(update_fields=["won"])
+            _finish(room, winner=player.user)
+        else:
+            room.players.filter(status=Player.Status.PLAYING).update(status=Player.Status.OUT)
+            _finish(room)
+        return
+    if mode == Room.Mode.DUEL:
+        codemaker = others.select_related("user").first()
+        if solved:
+            _award(player, place=1)
+            if codemaker:
+                _award(codemaker, place=2)
+            _finish(room, winner=player.user)
+        else:
+            player.status = Player.Status.OUT
+            player.save(update_fields=["status"])
+            _award(player, place=2)
+            if codemaker:
+                _award(codemaker, place=1)
+            _finish(room, winner=codemaker.user if codemaker else None)
+        return
+    # solo
+    if solved:
+        _award(player, place=1)
+        _finish(room, winner=player.user)
+    else:
+        player.status = Player.Status.OUT
+        player.save(update_fields=["status"])
+        _finish(room)
