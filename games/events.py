@@ -7,7 +7,6 @@ ever hears of a change that was rolled back.
 """
 
 import logging
-from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -48,9 +47,15 @@ def record(room: Room, kind: str, **payload) -> dict:
     room.version += 1
     RoomEvent.objects.create(room=room, version=room.version, kind=kind, payload=payload)
     event = build(room_code=room.code, version=room.version, kind=kind, payload=payload)
+
     # robust: a channel layer outage must not turn a committed move into a
     # 500; viewers recover the event from the log by version (resync).
-    transaction.on_commit(partial(broadcast, room.code, event), robust=True)
+    # A closure, not functools.partial: Django logs a robust callback's
+    # failure by its __qualname__, which a partial lacks.
+    def broadcast_after_commit():
+        broadcast(room.code, event)
+
+    transaction.on_commit(broadcast_after_commit, robust=True)
     return event
 
 
