@@ -225,7 +225,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# WhiteNoise warns at start-up when STATIC_ROOT is missing, before collectstatic.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve from the apps' static folders too, so the embedded run and the tests
+# need no collectstatic; production images collect at build time anyway.
+WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,0 +1,133 @@
+"""Benchmarks: `make bench` (embedded) or with DATABASE_URL/REDIS_URL set.
+
+Runs on a throwaway test database (created and destroyed here) and prints a
+Markdown table for docs/performance.md. Timings are medians of repeated runs
+on a shared, noisy machine: read them as orders of magnitude and ratios.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from games import rules, services  # noqa: E402
+
+
+def median_seconds(func, *, repeat: int = 5, number: int = 1) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def bench_score(rows):
+    for length, colors in ((4, 6), (8, 10)):
+        gs = rules.GameSettings(code_length=length, colors=colors)
+        pairs = [(rules.draw_secret(gs), rules.draw_secret(gs)) for _ in range(1000)]
+
+        def run(pairs=pairs):
+            for secret, guess in pairs:
+                rules.score(secret, guess)
+
+        per_call = median_seconds(run) / len(pairs)
+        rows.append((f"rules.score, {length} pegs × {colors} colours", f"{per_call * 1e6:.2f} µs/call"))
+
+
+def api_client(user):
+    client = APIClient()
+    _, token = AuthToken.objects.create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
+
+
+def bench_api(rows):
+    from django.contrib.auth import get_user_model
+
+    # Through override_settings, so DRF reloads its cached settings.
+    override_settings(
+        REST_FRAMEWORK={
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": dict.fromkeys(settings.THROTTLE_DEFAULTS, "1000000/min"),
+        }
+    ).enable()
+    users = [get_user_model().objects.create_user(f"bench{i}", password="x") for i in range(8)]
+    clients = [api_client(u) for u in users]
+
+    # 100 public rooms of 4 players for the list.
+    for i in range(100):
+        room = services.room_create(user=users[i % 8], mode="race")
+        for j in range(1, 4):
+            services.room_join(room_code=room.code, user=users[(i + j) % 8])
+    rows.append(
+        (
+            "GET /api/v1/rooms/ (page of 20, 100 rooms × 4 players)",
+            f"{median_seconds(lambda: clients[0].get('/api/v1/rooms/'), repeat=20) * 1e3:.1f} ms",
+        )
+    )
+
+    room = services.quick_play(user=users[0], max_guesses=20)
+    rows.append(
+        (
+            "GET /api/v1/rooms/{code}/",
+            f"{median_seconds(lambda: clients[0].get(f'/api/v1/rooms/{room.code}/'), repeat=20) * 1e3:.1f} ms",
+        )
+    )
+
+    # Guess POSTs: solo rooms of 20 guesses, never the secret.
+    timings = []
+    for _ in range(10):
+        room = services.quick_play(user=users[1], max_guesses=20)
+        room.refresh_from_db()
+        wrong = [(room.secret[0] + 1) % 6, *room.secret[1:]]
+        for _ in range(19):
+            start = time.perf_counter()
+            response = clients[1].post(f"/api/v1/rooms/{room.code}/guesses/", {"guess": wrong}, format="json")
+            timings.append(time.perf_counter() - start)
+            assert response.status_code == 201, response.content
+    timings.sort()
+    rows.append(
+        (
+            f"POST /api/v1/rooms/{{code}}/guesses/ ({len(timings)} guesses)",
+            f"median {statistics.median(timings) * 1e3:.1f} ms, p95 {timings[int(len(timings) * 0.95)] * 1e3:.1f} ms",
+        )
+    )
+
+
+def main():
+    setup_test_environment()
+    db_label = connection.vendor
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    rows = []
+    try:
+        bench_score(rows)
+        bench_api(rows)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    layer = "redis" if settings.REDIS_URL else "in-memory"
+    print(f"Database: {db_label}; channel layer: {layer}; Python {sys.version.split()[0]}")
+    print()
+    print("| benchmark | result |")
+    print("|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+if __name__ == "__main__":
+    main()
