@@ -128,8 +128,9 @@ else:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
-        # A file, not :memory:, so the concurrency tests' threads share it.
-        "TEST": {"NAME": str(sqlite_path.with_name("test-db.sqlite3"))},
+        # A file, not :memory:, so the concurrency tests' threads share it;
+        # one per process, so two test runs in one checkout never collide.
+        "TEST": {"NAME": str(sqlite_path.with_name(f"test-{os.getpid()}.sqlite3"))},
     }
 DATABASES = {"default": default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
