@@ -183,7 +183,9 @@ class Guess(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.room.code} #{self.number}: {self.guess}"
+        # No colours: this string reaches admin pages and logs, and a running
+        # race hides a rival's colours (a solving guess is the secret).
+        return f"{self.room.code} #{self.number}"
 
 
 class RoomEvent(models.Model):
