@@ -36,14 +36,18 @@ class GuessResult:
 
 def _lock_room(room_code: str) -> Room:
     """Fetch the room and lock its row until the transaction ends."""
+    code = rules.normalize_room_code(room_code)
+    # No room code holds a NUL byte, and PostgreSQL rejects one in a query (a 500).
+    if "\x00" in code:
+        raise RoomNotFound("No such room.")
     try:
-        return Room.objects.select_for_update().get(code=rules.normalize_room_code(room_code))
+        return Room.objects.select_for_update().get(code=code)
     except Room.DoesNotExist:
         raise RoomNotFound("No such room.") from None
 
 
 def _player_or_none(room: Room, user) -> Player | None:
-    return Player.objects.filter(room=room, user=user).first()
+    return Player.objects.select_related("user").filter(room=room, user=user).first()
 
 
 def _player_or_403(room: Room, user) -> Player:

@@ -1,0 +1,150 @@
+"""Query budgets of the hot REST endpoints, pinned so an N+1 cannot creep in.
+
+Every count includes Knox token authentication: 2 queries per request (the
+token with its user, then the user's tokens, which knox scans to purge
+expired ones). A token older than a minute also costs one UPDATE when knox
+renews its expiry; the tokens here are fresh, so that is not counted.
+
+Inside a test the services' transaction is a savepoint (SAVEPOINT and RELEASE
+count as 2 queries); outside a test it is BEGIN/COMMIT, which Django does not
+log as queries. Counts were measured with CaptureQueriesContext on SQLite and
+on PostgreSQL (psycopg 3) and were the same on both.
+"""
+
+import pytest
+
+from games import services
+from games.models import Room
+
+pytestmark = pytest.mark.django_db
+
+ROOMS = "/api/v1/rooms/"
+
+
+def make_rooms(make_user, *, rooms: int, players: int, prefix: str) -> None:
+    """Race rooms in every state: waiting, playing, and finished with a winner."""
+    for i in range(rooms):
+        users = [make_user(f"{prefix}{i}-{j}") for j in range(players)]
+        room = services.room_create(user=users[0], mode="race", max_players=max(players, 2))
+        for user in users[1:]:
+            services.room_join(room_code=room.code, user=user)
+        if i % 3 == 0:
+            continue
+        services.room_start(room_code=room.code, user=users[0])
+        if i % 3 == 2:
+            room.refresh_from_db()
+            services.guess_submit(room_code=room.code, user=users[0], guess=room.secret)
+            for user in users[1:]:
+                services.room_leave(room_code=room.code, user=user)
+
+
+def started_race(owner, *others) -> Room:
+    room = services.room_create(user=owner, mode="race", max_guesses=20)
+    for user in others:
+        services.room_join(room_code=room.code, user=user)
+    services.room_start(room_code=room.code, user=owner)
+    room.refresh_from_db()
+    return room
+
+
+def wrong_guess(room: Room) -> list[int]:
+    return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
+
+
+def test_room_list_is_constant_in_rooms_and_players(make_user, client_for, django_assert_max_num_queries):
+    """GET /api/v1/rooms/: 4 queries on SQLite and PostgreSQL, for 2 rooms × 2 players and 12 rooms
+    with up to 4 players alike: 2 auth, the page of rooms (owner and winner joined, player count
+    annotated), the prefetched players with their users."""
+    api = client_for(make_user("viewer"))
+    make_rooms(make_user, rooms=2, players=2, prefix="small")
+    with django_assert_max_num_queries(4) as small:
+        response = api.get(ROOMS)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+
+    make_rooms(make_user, rooms=10, players=4, prefix="big")
+    with django_assert_max_num_queries(4) as big:
+        response = api.get(ROOMS)
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) == 12
+    assert sum(len(room["players"]) for room in results) == 2 * 2 + 10 * 4
+    assert {room["status"] for room in results} == {"waiting", "playing", "finished"}
+
+    assert len(big) == len(small)
+
+
+def test_room_detail_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """GET /api/v1/rooms/{code}/: exactly 4 queries on SQLite and PostgreSQL: 2 auth, the room
+    (owner and winner joined), its players with their users."""
+    room = started_race(alice, bob, carol)
+    with django_assert_num_queries(4):
+        response = bob_api.get(f"{ROOMS}{room.code}/")
+    assert response.status_code == 200
+    assert len(response.json()["players"]) == 3
+
+
+def test_race_guess_that_does_not_finish_budget(alice, bob, carol, bob_api, django_assert_max_num_queries):
+    """POST /api/v1/rooms/{code}/guesses/, a race guess that does not end the game: 11 queries on
+    SQLite and PostgreSQL: 2 auth, savepoint, lock the room, the player with their user, insert the
+    guess, update the player, insert the event, update the room, "anyone still playing?", release."""
+    room = started_race(alice, bob, carol)
+    with django_assert_max_num_queries(11):
+        response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
+    assert response.status_code == 201
+    assert response.json()["solved"] is False
+
+
+def test_race_guess_budget_does_not_grow_with_guesses_made(
+    alice, bob, carol, bob_api, django_assert_max_num_queries
+):
+    """The same 11 queries for the 10th guess on a board as for the 1st."""
+    room = started_race(alice, bob, carol)
+    for _ in range(9):
+        services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
+        services.guess_submit(room_code=room.code, user=carol, guess=wrong_guess(room))
+    with django_assert_max_num_queries(11):
+        response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
+    assert response.status_code == 201
+    assert response.json()["number"] == 10
+
+
+def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_max_num_queries):
+    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: 15 queries on
+    SQLite and PostgreSQL: the 11 of a plain guess, less the "still playing?" check, plus the
+    shared board's MAX(number), the award, the players snapshot, the `game_finished` event and a
+    second room update."""
+    room = services.quick_play(user=alice)
+    with django_assert_max_num_queries(15):
+        response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": room.secret}, format="json")
+    assert response.status_code == 201
+    assert response.json()["solved"] is True
+    room.refresh_from_db()
+    assert room.status == Room.Status.FINISHED
+
+
+def test_guess_list_is_constant_in_the_number_of_guesses(
+    alice, bob, carol, bob_api, django_assert_max_num_queries
+):
+    """GET /api/v1/rooms/{code}/guesses/: 5 queries on SQLite and PostgreSQL for 2 guesses and for
+    20 alike: 2 auth, the room, its players, the guesses with their players and users. Bob views a
+    race, so a rival's colours are hidden per guess without extra queries."""
+    room = started_race(alice, bob, carol)
+    for user in (alice, bob):
+        services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
+    with django_assert_max_num_queries(5) as few:
+        response = bob_api.get(f"{ROOMS}{room.code}/guesses/")
+    assert response.status_code == 200
+    assert len(response.json()) == 2
+
+    for _ in range(6):
+        for user in (alice, bob, carol):
+            services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
+    with django_assert_max_num_queries(5) as many:
+        response = bob_api.get(f"{ROOMS}{room.code}/guesses/")
+    assert response.status_code == 200
+    items = response.json()
+    assert len(items) == 20
+    assert {item["guess"] is None for item in items if item["username"] != "bob"} == {True}
+
+    assert len(many) == len(few)
