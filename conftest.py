@@ -4,6 +4,7 @@ Test data is made through the real services, so it is always valid.
 """
 
 import os
+import uuid
 
 import pytest
 from django.core.cache import cache
@@ -52,10 +53,14 @@ def pytest_configure(config):
 def _test_settings(settings, worker_id):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": TEST_THROTTLE_RATES}
-    # Parallel workers share one Redis: keep their throttle counters apart.
     if "KEY_PREFIX" in settings.CACHES["default"]:
-        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{worker_id}"}}
-    cache.clear()
+        # Redis is shared by parallel workers (and other runs): a fresh key
+        # prefix per test starts its throttle counters at zero, where
+        # cache.clear() would FLUSHDB everyone else's.
+        prefix = f"test-{worker_id}-{uuid.uuid4().hex}"
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    else:
+        cache.clear()
     yield
 
 

@@ -25,7 +25,9 @@ def room_list_visible(*, user) -> QuerySet[Room]:
 
 def room_get_for_viewer(*, room_code: str, user) -> Room:
     """The room if this viewer may see it; private rooms 404 for outsiders. Raises RoomNotFound."""
-    room = _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
+    code = rules.normalize_room_code(room_code)
+    # No room code holds a NUL byte, and PostgreSQL rejects one in a query (a 500).
+    room = None if "\x00" in code else _with_relations(Room.objects.filter(code=code)).first()
     if room is None or not visibility.can_see_room(room, user):
         raise RoomNotFound("No such room.")
     return room

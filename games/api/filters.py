@@ -3,12 +3,21 @@ from django.db.models import F, Q
 
 from games.models import Room
 
+# "true"/"false" only: django-filter's BooleanFilter silently ignores
+# anything else, and an ignored filter is a wrong answer, not a 400.
+BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choices=BOOLEAN_CHOICES, coerce=lambda value: value == "true", **kwargs)
+
 
 class RoomFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Room.Status.choices)
     mode = django_filters.ChoiceFilter(choices=Room.Mode.choices)
-    joinable = django_filters.BooleanFilter(method="filter_joinable", label="Waiting and not full.")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Rooms you play in (private ones too).")
+    joinable = StrictBooleanFilter(method="filter_joinable", label="Waiting and not full.")
+    mine = StrictBooleanFilter(method="filter_mine", label="Rooms you play in (private ones too).")
     search = django_filters.CharFilter(method="filter_search", label="Name, code or owner's username.")
 
     class Meta:
