@@ -212,6 +212,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids from the path after /api/v1 ("rooms", "auth"),
+    # so a generated client gets RoomsApi.roomsGuessesCreate, not V1Api.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "RoomStatusEnum": "games.models.Room.Status",
         "PlayerStatusEnum": "games.models.Player.Status",

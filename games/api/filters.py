@@ -1,5 +1,7 @@
 import django_filters
 from django.db.models import F, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from games.models import Room
 
@@ -8,6 +10,7 @@ from games.models import Room
 BOOLEAN_CHOICES = [("true", "true"), ("false", "false")]
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, choices=BOOLEAN_CHOICES, coerce=lambda value: value == "true", **kwargs)

@@ -150,7 +150,7 @@ class RoomViewSet(
         request=s.GuessInputSerializer,
         responses={201: s.GuessResultSerializer, **errors(400, 403, 404, 409)},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def guesses(self, request, code=None):
         if request.method == "POST":
             data = body(request, s.GuessInputSerializer)
