@@ -1,8 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels.
-
-The WebSocket routes arrive with the live-play issue (#4); the router is here
-so daphne serves both protocols from one process.
-"""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (daphne serves both)."""
 
 import os
 
@@ -14,13 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-websocket_urlpatterns: list = []
+from games.routing import websocket_urlpatterns  # noqa: E402
+from games.ws_auth import websocket_stack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        # Origin policy → session → Knox token subprotocol → routes (games/ws_auth.py).
+        "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
     }
 )

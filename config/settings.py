@@ -171,6 +171,10 @@ REST_KNOX = {
     "AUTO_REFRESH_MAX_TTL": timedelta(days=env_int("TOKEN_MAX_TTL_DAYS", 90)),
 }
 
+# A socket whose token or session is revoked or expires is closed within this
+# many seconds (at once when signing out through the API: see events.tokens_revoked).
+WS_AUTH_RECHECK_SECONDS = env_int("WS_AUTH_RECHECK_SECONDS", 30)
+
 # --- REST framework --------------------------------------------------------
 THROTTLE_DEFAULTS = {
     "anon": "60/min",

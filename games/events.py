@@ -29,8 +29,16 @@ KINDS = (
 )
 
 
+LOBBY_GROUP = "lobby"
+
+
 def group_name(room_code: str) -> str:
     return f"room.{room_code}"
+
+
+def user_group_name(user_id: int) -> str:
+    """Every socket of one user, so signing out can close them at once."""
+    return f"user.{user_id}"
 
 
 def build(*, room_code: str, version: int, kind: str, payload: dict) -> dict:
@@ -56,12 +64,69 @@ def record(room: Room, kind: str, **payload) -> dict:
         broadcast(room.code, event)
 
     transaction.on_commit(broadcast_after_commit, robust=True)
+    _lobby_after(room, kind, payload)
     return event
+
+
+def _lobby_after(room: Room, kind: str, payload: dict) -> None:
+    if kind == "player_joined" or kind == "player_left" and room.status == Room.Status.WAITING:
+        lobby_notify(room, "room_updated")
+    elif kind == "player_left" and room.status == Room.Status.ABANDONED:
+        lobby_notify(room, "room_finished")
+    elif kind == "game_started":
+        lobby_notify(room, "room_started")
+    elif kind == "game_finished":
+        lobby_notify(room, "room_finished")
+    elif kind == "room_deleted":
+        lobby_notify(room, "room_deleted")
+
+
+def lobby_notify(room: Room, kind: str) -> None:
+    """Tell the lobby about a public multiplayer room, after commit.
+
+    Lobby events are hints for a list that the client can always re-read
+    (GET /api/v1/rooms/), so they carry no version. Solo and private rooms
+    never appear in the lobby.
+    """
+    if room.private or room.mode == Room.Mode.SOLO:
+        return
+    player_count = room.players.count()
+    if kind == "room_updated" and player_count >= room.max_players:
+        kind = "room_filled"
+    summary = {
+        "code": room.code,
+        "name": room.name,
+        "mode": room.mode,
+        "status": room.status,
+        "owner": room.owner.username,
+        "player_count": player_count,
+        "max_players": room.max_players,
+        "joinable": room.status == Room.Status.WAITING and player_count < room.max_players,
+    }
+    message = {"type": "lobby_update", "event": kind, "room": summary}
+
+    def send_after_commit():
+        send_to_group(LOBBY_GROUP, {"type": "lobby.event", "event": message})
+
+    transaction.on_commit(send_after_commit, robust=True)
 
 
 def broadcast(room_code: str, event: dict) -> None:
     """Send one committed event to everyone watching the room."""
+    send_to_group(group_name(room_code), {"type": "room.event", "event": event})
+
+
+def send_to_group(group: str, message: dict) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         return
-    async_to_sync(layer.group_send)(group_name(room_code), {"type": "room.event", "event": event})
+    async_to_sync(layer.group_send)(group, message)
+
+
+def tokens_revoked(*, user_id: int, token_keys: list[str] | None) -> None:
+    """After commit, close the user's sockets that signed in with these tokens (None: all)."""
+
+    def send_after_commit():
+        send_to_group(user_group_name(user_id), {"type": "auth.revoked", "token_keys": token_keys})
+
+    transaction.on_commit(send_after_commit, robust=True)

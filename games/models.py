@@ -160,12 +160,22 @@ class Guess(models.Model):
     guess = models.JSONField()
     exact = models.PositiveSmallIntegerField()
     misplaced = models.PositiveSmallIntegerField()
+    # The room version this guess's event got: what a retried move reports.
+    version = models.PositiveIntegerField(null=True, blank=True)
+    # The client's idempotency key (WebSocket request_id or REST
+    # Idempotency-Key): a retried move returns the first result, applied once.
+    request_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 - NULL: no key, outside the unique constraint
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "guesses"
         constraints = [
+            models.UniqueConstraint(
+                fields=["player", "request_id"],
+                condition=Q(request_id__isnull=False),
+                name="guess_request_id_unique_per_player",
+            ),
             # One row per number on each board: the shared board is the room's,
             # a race board is the player's.
             models.UniqueConstraint(
@@ -210,3 +220,20 @@ class RoomEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room_id} v{self.version} {self.kind}"
+
+
+class ChatMessage(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="chat_messages")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_messages")
+    # Stored as typed; escaped wherever it is shown (never marked safe).
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="chat_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room.code} {self.user}: {self.text[:40]}"

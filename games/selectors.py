@@ -87,3 +87,35 @@ def leaderboard(*, limit: int = 50, mode: str | None = None) -> list[dict]:
         {**row, "avg_guesses": round(row["avg_guesses"], 3) if row["avg_guesses"] is not None else None}
         for row in rows
     ]
+
+
+def room_events_after(*, room: Room, since: int, limit: int) -> list[dict] | None:
+    """The logged events after version `since`, oldest first; None if more than `limit`."""
+    from games import events
+
+    rows = list(
+        room.events.filter(version__gt=since)
+        .order_by("version")
+        .values("version", "kind", "payload")[: limit + 1]
+    )
+    if len(rows) > limit:
+        return None
+    return [
+        events.build(room_code=room.code, version=row["version"], kind=row["kind"], payload=row["payload"])
+        for row in rows
+    ]
+
+
+def chat_recent(*, room: Room, limit: int = 50) -> list[dict]:
+    """The room's last chat lines, oldest first."""
+    rows = room.chat_messages.select_related("user").order_by("-created_at", "-id")[:limit]
+    return [
+        {"id": m.pk, "username": m.user.username, "text": m.text, "created_at": m.created_at.isoformat()}
+        for m in reversed(rows)
+    ]
+
+
+def room_lobby_list(*, limit: int = 50) -> list[Room]:
+    """Public multiplayer rooms waiting for players, newest first."""
+    rooms = room_list_visible(user=None).filter(status=Room.Status.WAITING).exclude(mode=Room.Mode.SOLO)
+    return [r for r in rooms.order_by("-created_at")[:limit] if r.player_count < r.max_players]

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from games import events, rules
 from games.exceptions import InvalidMove, NotAllowed, RoomNotFound, WrongState
-from games.models import Guess, Player, Room
+from games.models import ChatMessage, Guess, Player, Room
 
 NAME_MAX_LENGTH = 60
+CHAT_MAX_LENGTH = 500
 MIN_PLAYERS_TO_START = {Room.Mode.SOLO: 1, Room.Mode.COOP: 2, Room.Mode.RACE: 2, Room.Mode.DUEL: 2}
 
 
@@ -181,6 +182,7 @@ def room_create(
         Player.objects.create(room=room, user=user, role=role)
         if mode == Room.Mode.SOLO:
             _start(room)
+        events.lobby_notify(room, "room_created")
     return room
 
 
@@ -366,11 +368,37 @@ def room_abandon(*, room_code: str) -> Room:
 # --- guesses -----------------------------------------------------------------
 
 
-def guess_submit(*, room_code: str, user, guess: list[int]) -> GuessResult:
-    """Score a guess and record it. Raises InvalidMove, NotAllowed, RoomNotFound, WrongState."""
+def _result_of(guess: Guess, room: Room) -> GuessResult:
+    return GuessResult(
+        number=guess.number,
+        guess=list(guess.guess),
+        exact=guess.exact,
+        misplaced=guess.misplaced,
+        solved=guess.exact == room.code_length,
+        remaining=room.max_guesses - guess.number,
+        version=guess.version,
+    )
+
+
+def guess_submit(*, room_code: str, user, guess: list[int], request_id: str | None = None) -> GuessResult:
+    """Score a guess and record it; a repeated request_id returns the first result.
+
+    Raises InvalidMove, NotAllowed, RoomNotFound, WrongState.
+    """
+    if request_id is not None and not (isinstance(request_id, str) and 1 <= len(request_id) <= 64):
+        raise InvalidMove("request_id must be a string of 1 to 64 characters.", field="request_id")
     with transaction.atomic():
         room = _lock_room(room_code)
         player = _player_or_403(room, user)
+        if request_id is not None:
+            # A retry (after a dropped socket, say) of a move already applied:
+            # answer as the first time, apply nothing. Checked before the
+            # state, since the first attempt may have finished the game.
+            earlier = Guess.objects.filter(player=player, request_id=request_id).first()
+            if earlier is not None:
+                if earlier.guess != guess:
+                    raise InvalidMove("This request_id was used for another guess.", field="request_id")
+                return _result_of(earlier, room)
         if player.role == Player.Role.CODEMAKER:
             raise NotAllowed("The codemaker watches; only the codebreaker guesses.")
         _require_status(room, Room.Status.PLAYING)
@@ -394,7 +422,7 @@ def guess_submit(*, room_code: str, user, guess: list[int]) -> GuessResult:
         solved = rules.is_solved(feedback, settings)
         remaining = room.max_guesses - number
 
-        Guess.objects.create(
+        stored = Guess(
             room=room,
             player=player,
             number=number,
@@ -402,6 +430,7 @@ def guess_submit(*, room_code: str, user, guess: list[int]) -> GuessResult:
             guess=list(code),
             exact=feedback.exact,
             misplaced=feedback.misplaced,
+            request_id=request_id,
         )
         player.guesses_used += 1
         if solved:
@@ -425,17 +454,10 @@ def guess_submit(*, room_code: str, user, guess: list[int]) -> GuessResult:
             player=_player_snapshot(player),
         )
         room.save()
-        version = event["version"]
+        stored.version = event["version"]
+        stored.save()
         _after_guess(room, player, solved=solved, remaining=remaining)
-    return GuessResult(
-        number=number,
-        guess=list(code),
-        exact=feedback.exact,
-        misplaced=feedback.misplaced,
-        solved=solved,
-        remaining=remaining,
-        version=version,
-    )
+    return _result_of(stored, room)
 
 
 def _after_guess(room: Room, player: Player, *, solved: bool, remaining: int) -> None:
@@ -489,3 +511,34 @@ def _after_guess(room: Room, player: Player, *, solved: bool, remaining: int) ->
         player.status = Player.Status.OUT
         player.save(update_fields=["status"])
         _finish(room)
+
+
+# --- chat --------------------------------------------------------------------
+
+
+def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
+    """Store a chat line and tell the room. Raises InvalidMove, RoomNotFound.
+
+    Anyone who may see the room may talk in it: players and the signed-in
+    spectators of a public room. Rate limiting is the door's job.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidMove("A chat message must have 1 to 500 characters.", field="text")
+    text = text.strip()
+    if len(text) > CHAT_MAX_LENGTH:
+        raise InvalidMove("A chat message must have 1 to 500 characters.", field="text")
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        if room.private and _player_or_none(room, user) is None:
+            raise RoomNotFound("No such room.")
+        message = ChatMessage.objects.create(room=room, user=user, text=text)
+        events.record(
+            room,
+            "chat",
+            id=message.pk,
+            username=user.username,
+            text=text,
+            created_at=message.created_at.isoformat(),
+        )
+        room.save()
+    return message

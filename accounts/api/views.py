@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api import serializers as s
-from games import selectors
+from games import events, selectors
 from games.api.throttling import LoginThrottle, RegisterThrottle
 from games.api.views import E400, E401, E429, body
 from games.exceptions import InvalidMove
@@ -58,13 +58,19 @@ class LoginView(APIView):
 class LogoutView(knox_views.LogoutView):
     @extend_schema(summary="Revoke this token", request=None, responses={204: None, 401: E401})
     def post(self, request, format=None):
-        return super().post(request, format)
+        key = request.auth.token_key
+        response = super().post(request, format)
+        # Sockets opened with this token close now, not at the next recheck.
+        events.tokens_revoked(user_id=request.user.id, token_keys=[key])
+        return response
 
 
 class LogoutAllView(knox_views.LogoutAllView):
     @extend_schema(summary="Revoke all your tokens", request=None, responses={204: None, 401: E401})
     def post(self, request, format=None):
-        return super().post(request, format)
+        response = super().post(request, format)
+        events.tokens_revoked(user_id=request.user.id, token_keys=None)
+        return response
 
 
 class MeView(APIView):

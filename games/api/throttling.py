@@ -41,3 +41,23 @@ class LoginThrottle(ClientIPThrottle):
 
 class GuessThrottle(_LiveRates, throttling.UserRateThrottle):
     scope = "guess"
+
+
+class ChatThrottle(_LiveRates, throttling.UserRateThrottle):
+    scope = "chat"
+
+
+class _SocketRequest:
+    """What DRF's user throttles read from a request, for WebSocket messages."""
+
+    def __init__(self, user):
+        self.user = user
+        self.META = {}
+
+
+def socket_allows(throttle_class, user) -> float | None:
+    """None when `user` may go on, else the seconds to wait (same counters as REST)."""
+    throttle = throttle_class()
+    if throttle.allow_request(_SocketRequest(user), view=None):
+        return None
+    return throttle.wait() or 1.0

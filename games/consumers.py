@@ -1,0 +1,422 @@
+"""WebSocket doors: the JSON protocol (SPEC §4), its HTML twin, and the lobby.
+
+Delivery guarantee. channels-redis `group_send` is at most once: a message is
+dropped when a socket's queue is full or expires. So every room event is also
+in the room's log (RoomEvent, written in the change's own transaction), and
+each socket keeps `self.version`, the last version it sent its client:
+
+- it subscribes to the room's group *before* taking the `room.state`
+  snapshot, so nothing falls between the two;
+- an event at or below `self.version` is a duplicate and is dropped;
+- an event above `self.version + 1` means some were lost in transit: the
+  missing ones are read from the log and sent first, in order;
+- a client that reconnects sends `resync` with the last version it applied
+  and gets exactly the events after it (or a fresh `room.state`).
+
+So a client that applies events in version order ends with exactly the
+server's history: no gap, no duplicate. `make_move` is idempotent by
+`request_id`, so a move retried after a dropped socket is applied once.
+"""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.template.loader import render_to_string
+from django.utils import timezone
+from knox.models import AuthToken
+
+from games import events, rules, selectors, services, visibility
+from games.api import serializers as s
+from games.api.fields import StrictIntegerField
+from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
+from games.exceptions import GameError, RoomNotFound
+from games.models import Room
+from games.ws_auth import PROTOCOL
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_FOUND = 4404
+MAX_FRAME_CHARS = 16 * 1024
+RESYNC_MAX_EVENTS = 500
+
+
+class ProtocolError(Exception):
+    """A malformed client message: answered with an `error`, the socket stays open."""
+
+    def __init__(self, detail: str, code: str = "invalid"):
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+# --- reads and writes, in the database thread --------------------------------
+
+
+def _room_state(room_code: str, user) -> dict | None:
+    try:
+        room = selectors.room_get_for_viewer(room_code=room_code, user=user)
+    except RoomNotFound:
+        return None
+    guesses = selectors.guess_list_for_viewer(room=room, user=user)
+    context = {"user": user, "room": room}
+    return {
+        "type": "room.state",
+        "version": room.version,
+        "room": s.RoomSerializer(room, context=context).data,
+        "guesses": s.GuessSerializer(guesses, many=True, context=context).data,
+        "chat": selectors.chat_recent(room=room),
+    }
+
+
+def _events_after(room_code: str, since: int) -> list[dict] | None:
+    room = Room.objects.filter(code=room_code).first()
+    if room is None:
+        return None
+    return selectors.room_events_after(room=room, since=since, limit=RESYNC_MAX_EVENTS)
+
+
+def _still_signed_in(scope) -> bool:
+    """Is the credential this socket opened with still good?"""
+    user = scope.get("user")
+    if user is None or not user.is_active:
+        return False
+    if scope.get("auth_method") == "token":
+        key = scope.get("auth_token_key")
+        now = timezone.now()
+        tokens = AuthToken.objects.filter(token_key=key, user=user)
+        return any(t.expiry is None or t.expiry > now for t in tokens)
+    session: SessionBase | None = scope.get("session")
+    return bool(session and session.session_key and session.exists(session.session_key))
+
+
+def _first_error(errors) -> str:
+    """One readable line from DRF's nested field errors, e.g. "guess: A valid integer is required."."""
+    if isinstance(errors, dict):
+        name, inner = next(iter(errors.items()))
+        prefix = f"{name}: " if not isinstance(name, int) else f"[{name}] "
+        return prefix + _first_error(inner)
+    if isinstance(errors, list):
+        return _first_error(errors[0])
+    return str(errors)
+
+
+class MakeMoveSerializer(s.StrictSerializer):
+    type = s.serializers.CharField()
+    guess = s.CodeInputField()
+    request_id = s.serializers.CharField(min_length=1, max_length=64)
+
+
+class ResyncSerializer(s.StrictSerializer):
+    type = s.serializers.CharField()
+    since = StrictIntegerField(min_value=0)
+
+
+class ChatSerializer(s.StrictSerializer):
+    type = s.serializers.CharField()
+    text = s.serializers.CharField(max_length=services.CHAT_MAX_LENGTH, trim_whitespace=True)
+
+
+class PingSerializer(s.StrictSerializer):
+    type = s.serializers.CharField()
+
+
+def _validated(serializer_class, content: dict) -> dict:
+    serializer = serializer_class(data=content)
+    if not serializer.is_valid():
+        raise ProtocolError(_first_error(serializer.errors))
+    return serializer.validated_data
+
+
+class SafeReceiveMixin:
+    """Parse frames defensively: every bad frame gets an `error`, never a traceback."""
+
+    handlers: dict = {}
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            if text_data is None:
+                raise ProtocolError("Send JSON text frames.")
+            if len(text_data) > MAX_FRAME_CHARS:
+                raise ProtocolError(f"A message may not exceed {MAX_FRAME_CHARS} characters.", "too_large")
+            try:
+                content = json.loads(text_data)
+            except ValueError:
+                raise ProtocolError("The message is not valid JSON.") from None
+            if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+                raise ProtocolError('A message is a JSON object with a "type".')
+            handler = self.handlers.get(content["type"])
+            if handler is None:
+                raise ProtocolError(f"Unknown message type {content['type'][:40]!r}.", "unknown_type")
+            await handler(self, content)
+        except (ProtocolError, GameError) as exc:
+            await self.send_error(exc.code, exc.detail, request_id=_request_id_of(text_data))
+
+    async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
+        await self.send_json({"type": "error", "request_id": request_id, "code": code, "detail": detail})
+
+
+# --- the JSON room socket -----------------------------------------------------
+
+
+class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
+    """`/ws/rooms/{code}/`: room.state on connect, then versioned events, filtered per viewer."""
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.room_code = rules.normalize_room_code(self.scope["url_route"]["kwargs"]["code"])
+        self.version = 0
+        self.mode = None
+        self.over = False
+        self.groups_joined: list[str] = []
+        self.auth_watch = None
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        # Subscribe first, then take the snapshot: an event committed in
+        # between arrives with a version at or below the snapshot's and is
+        # dropped as a duplicate, never lost.
+        await self.join(events.group_name(self.room_code))
+        await self.join(events.user_group_name(self.user.id))
+        state = await database_sync_to_async(_room_state)(self.room_code, self.user)
+        if state is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        await self.send_state(state)
+        self.auth_watch = asyncio.ensure_future(self.watch_auth())
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def disconnect(self, code):
+        if self.auth_watch is not None:
+            self.auth_watch.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def watch_auth(self):
+        """Close within WS_AUTH_RECHECK_SECONDS once the credential is revoked or expires."""
+        try:
+            while True:
+                await asyncio.sleep(settings.WS_AUTH_RECHECK_SECONDS)
+                if not await database_sync_to_async(_still_signed_in)(self.scope):
+                    await self.close(code=CLOSE_UNAUTHENTICATED)
+                    return
+        except asyncio.CancelledError:
+            pass
+
+    # --- client → server ------------------------------------------------------
+
+    async def on_ping(self, content):
+        _validated(PingSerializer, content)
+        await self.send_json({"type": "pong", "version": self.version})
+
+    async def on_make_move(self, content):
+        data = _validated(MakeMoveSerializer, content)
+        wait = await database_sync_to_async(socket_allows)(GuessThrottle, self.user)
+        if wait is not None:
+            raise ProtocolError(f"Too many moves; try again in {int(wait) + 1} s.", "throttled")
+        result = await database_sync_to_async(services.guess_submit)(
+            room_code=self.room_code, user=self.user, guess=data["guess"], request_id=data["request_id"]
+        )
+        await self.send_json(
+            {
+                "type": "move.accepted",
+                "request_id": data["request_id"],
+                **s.GuessResultSerializer(result).data,
+            }
+        )
+
+    async def on_resync(self, content):
+        data = _validated(ResyncSerializer, content)
+        since = data["since"]
+        missed = await database_sync_to_async(_events_after)(self.room_code, since)
+        if missed is None or since > self.version:
+            # Too far behind, or ahead of what we know: start again from a snapshot.
+            state = await database_sync_to_async(_room_state)(self.room_code, self.user)
+            if state is None:
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
+            await self.send_state(state)
+            return
+        for event in missed:
+            await self.send_event(event, replay=True)
+
+    async def on_chat(self, content):
+        data = _validated(ChatSerializer, content)
+        wait = await database_sync_to_async(socket_allows)(ChatThrottle, self.user)
+        if wait is not None:
+            raise ProtocolError(f"Too many messages; try again in {int(wait) + 1} s.", "throttled")
+        await database_sync_to_async(services.chat_post)(
+            room_code=self.room_code, user=self.user, text=data["text"]
+        )
+
+    handlers = {
+        "ping": on_ping,
+        "make_move": on_make_move,
+        "resync": on_resync,
+        "chat": on_chat,
+    }
+
+    # --- server → client ------------------------------------------------------
+
+    async def room_event(self, message):
+        """A committed event from the group: drop duplicates, fill gaps from the log."""
+        event = message["event"]
+        version = event["version"]
+        if version <= self.version:
+            return
+        if version > self.version + 1:
+            missed = await database_sync_to_async(_events_after)(self.room_code, self.version) or []
+            for earlier in missed:
+                if earlier["version"] < version:
+                    await self.send_event(earlier)
+        await self.send_event(event)
+
+    async def auth_revoked(self, message):
+        keys = message.get("token_keys")
+        if self.scope.get("auth_method") == "token" and (
+            keys is None or self.scope.get("auth_token_key") in keys
+        ):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    async def send_state(self, state: dict) -> None:
+        self.version = state["version"]
+        self.mode = state["room"]["mode"]
+        self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
+        await self.send_json(state)
+
+    async def send_event(self, event: dict, *, replay: bool = False) -> None:
+        if event["event"] == "game_finished":
+            self.over = True
+        # A replayed event is sent even if at or below self.version: the
+        # client asked for it. A live one moves self.version forward.
+        self.version = max(self.version, event["version"])
+        await self.send_json(
+            visibility.filter_event(event, mode=self.mode, room_over=self.over, user=self.user)
+        )
+        if event["event"] == "room_deleted" and not replay:
+            await self.close(code=CLOSE_NOT_FOUND)
+
+
+def _request_id_of(text_data) -> str | None:
+    """The request_id of a message, if it has a usable one, to label its error."""
+    try:
+        value = (
+            json.loads(text_data).get("request_id")
+            if text_data and len(text_data) <= MAX_FRAME_CHARS
+            else None
+        )
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+# --- the HTML room socket (htmx ws extension) -------------------------------------
+
+
+class RoomHtmlConsumer(RoomConsumer):
+    """`/ws/rooms/{code}/html/`: the same auth, events and guarantees; frames are HTML for hx-swap-oob.
+
+    The fragments are the page's own partials (templates/games/live/), so a
+    live board and a reloaded one are rendered by the same templates.
+    """
+
+    async def send_state(self, state: dict) -> None:
+        self.version = state["version"]
+        self.mode = state["room"]["mode"]
+        self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
+        await self.send(
+            text_data=render_to_string("games/live/state.html", {"state": state, "viewer": self.user})
+        )
+
+    async def send_event(self, event: dict, *, replay: bool = False) -> None:
+        if event["event"] == "game_finished":
+            self.over = True
+        self.version = max(self.version, event["version"])
+        event = visibility.filter_event(event, mode=self.mode, room_over=self.over, user=self.user)
+        await self.send(
+            text_data=render_to_string("games/live/event.html", {"event": event, "viewer": self.user})
+        )
+        if event["event"] == "room_deleted" and not replay:
+            await self.close(code=CLOSE_NOT_FOUND)
+
+    async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
+        await self.send(text_data=render_to_string("games/live/error.html", {"code": code, "detail": detail}))
+
+    async def send_json(self, content, close=False):
+        # pong and move.accepted have no HTML form; the page learns of an
+        # accepted move from its `guess` event like every other viewer.
+        if content.get("type") in ("pong", "move.accepted"):
+            return
+        await super().send_json(content, close=close)
+
+
+# --- the lobby ------------------------------------------------------------------------
+
+
+def _lobby_state() -> dict:
+    rooms = selectors.room_lobby_list()
+    return {
+        "type": "lobby.state",
+        "rooms": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "mode": r.mode,
+                "status": r.status,
+                "owner": r.owner.username,
+                "player_count": r.player_count,
+                "max_players": r.max_players,
+                "joinable": True,
+            }
+            for r in rooms
+        ],
+    }
+
+
+class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
+    """`/ws/lobby/`: the joinable public rooms, then room_created/updated/filled/started/finished/deleted."""
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.in_lobby = False
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await self.channel_layer.group_add(events.LOBBY_GROUP, self.channel_name)
+        self.in_lobby = True
+        await self.send_out(await database_sync_to_async(_lobby_state)())
+
+    async def disconnect(self, code):
+        if self.in_lobby:
+            await self.channel_layer.group_discard(events.LOBBY_GROUP, self.channel_name)
+
+    async def on_ping(self, content):
+        _validated(PingSerializer, content)
+        await self.send_json({"type": "pong"})
+
+    handlers = {"ping": on_ping}
+
+    async def lobby_event(self, message):
+        await self.send_out(message["event"])
+
+    async def send_out(self, content: dict) -> None:
+        await self.send_json(content)
+
+
+class LobbyHtmlConsumer(LobbyConsumer):
+    """`/ws/lobby/html/`: the lobby's room list as HTML fragments."""
+
+    async def send_out(self, content: dict) -> None:
+        await self.send(text_data=render_to_string("games/live/lobby.html", {"message": content}))
