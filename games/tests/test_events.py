@@ -45,9 +45,11 @@ def test_join_is_broadcast_after_commit_with_its_version(
     channel = listener(room.code)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.room_join(room_code=room.code, user=bob)
-    # Nothing is sent while the transaction could still roll back.
-    assert len(callbacks) == 1
-    callbacks[0]()
+    # Nothing is sent while the transaction could still roll back: the
+    # room's event and the lobby's update wait for the commit.
+    assert len(callbacks) == 2
+    for callback in callbacks:
+        callback()
     message = receive(channel)
     assert message["type"] == "room.event"
     event = message["event"]
