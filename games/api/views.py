@@ -1,7 +1,7 @@
 """REST doors: validate, call one service or selector, serialise per viewer."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
@@ -148,13 +148,24 @@ class RoomViewSet(
         methods=["POST"],
         summary="Make a guess (player)",
         request=s.GuessInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Up to 64 characters. A retry with the same key returns the first "
+                "result and stores nothing new (the WebSocket's request_id shares these keys).",
+            )
+        ],
         responses={201: s.GuessResultSerializer, **errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
     def guesses(self, request, code=None):
         if request.method == "POST":
             data = body(request, s.GuessInputSerializer)
-            result = services.guess_submit(room_code=code, user=request.user, **data)
+            result = services.guess_submit(
+                room_code=code, user=request.user, request_id=request.headers.get("Idempotency-Key"), **data
+            )
             return Response(s.GuessResultSerializer(result).data, status=status.HTTP_201_CREATED)
         room = self.get_object()
         guesses = selectors.guess_list_for_viewer(room=room, user=request.user)

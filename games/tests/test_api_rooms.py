@@ -1151,3 +1151,39 @@ def test_leaderboard_orders_players_by_wins(anon_api, alice_api, bob_api, carol_
         {"username": "bob", "wins": 1, "games": 1, "avg_guesses": 1.0},
         {"username": "carol", "wins": 0, "games": 1, "avg_guesses": None},
     ]
+
+
+# --- idempotency ------------------------------------------------------------------
+
+
+def test_guess_retried_with_the_same_idempotency_key_is_stored_once(alice_api, alice):
+    room = alice_api.post(QUICK_PLAY, {}, format="json").json()
+    url = f"{ROOMS}{room['code']}/guesses/"
+    first = alice_api.post(url, {"guess": [0, 1, 2, 3]}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    again = alice_api.post(url, {"guess": [0, 1, 2, 3]}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert Guess.objects.filter(room__code=room["code"]).count() == 1
+    assert Room.objects.get(code=room["code"]).version == first.json()["version"]
+
+
+def test_idempotency_key_reused_for_another_guess_is_400(alice_api):
+    room = alice_api.post(QUICK_PLAY, {}, format="json").json()
+    url = f"{ROOMS}{room['code']}/guesses/"
+    alice_api.post(url, {"guess": [0, 1, 2, 3]}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    response = alice_api.post(url, {"guess": [3, 2, 1, 0]}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    assert response.status_code == 400
+    assert response.json()["field"] == "request_id"
+    assert Guess.objects.filter(room__code=room["code"]).count() == 1
+
+
+def test_idempotency_key_over_64_characters_is_400(alice_api):
+    room = alice_api.post(QUICK_PLAY, {}, format="json").json()
+    response = alice_api.post(
+        f"{ROOMS}{room['code']}/guesses/",
+        {"guess": [0, 1, 2, 3]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k" * 65,
+    )
+    assert response.status_code == 400
+    assert not Guess.objects.filter(room__code=room["code"]).exists()
