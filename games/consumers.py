@@ -25,6 +25,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.base import SessionBase
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -84,15 +85,16 @@ def _events_after(room_code: str, since: int) -> list[dict] | None:
 def _still_signed_in(scope) -> bool:
     """Is the credential this socket opened with still good?"""
     user = scope.get("user")
-    if user is None or not user.is_active:
+    if user is None or not get_user_model().objects.filter(pk=user.pk, is_active=True).exists():
         return False
     if scope.get("auth_method") == "token":
-        key = scope.get("auth_token_key")
         now = timezone.now()
-        tokens = AuthToken.objects.filter(token_key=key, user=user)
+        tokens = AuthToken.objects.filter(token_key=scope.get("auth_token_key"), user=user)
         return any(t.expiry is None or t.expiry > now for t in tokens)
+    # A session signed out (flushed) or expired is gone from the store.
     session: SessionBase | None = scope.get("session")
-    return bool(session and session.session_key and session.exists(session.session_key))
+    key = session.session_key if session is not None else None
+    return bool(key) and session.exists(key)
 
 
 def _first_error(errors) -> str:
