@@ -15,4 +15,6 @@ urlpatterns = [
         name="redoc",
     ),
     path("healthz", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("games.urls")),
 ]

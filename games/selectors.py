@@ -10,7 +10,8 @@ from games.models import Guess, Player, Room
 
 def _with_relations(queryset: QuerySet[Room]) -> QuerySet[Room]:
     return queryset.select_related("owner", "winner").prefetch_related(
-        Prefetch("players", queryset=Player.objects.select_related("user").order_by("joined_at", "id"))
+        Prefetch("players", queryset=Player.objects.select_related("user").order_by("joined_at", "id")),
+        Prefetch("rematches", queryset=Room.objects.only("id", "code", "rematch_of_id")),
     )
 
 
@@ -119,3 +120,20 @@ def room_lobby_list(*, limit: int = 50) -> list[Room]:
     """Public multiplayer rooms waiting for players, newest first."""
     rooms = room_list_visible(user=None).filter(status=Room.Status.WAITING).exclude(mode=Room.Mode.SOLO)
     return [r for r in rooms.order_by("-created_at")[:limit] if r.player_count < r.max_players]
+
+
+def room_list_current(*, user) -> list[Room]:
+    """The viewer's rooms that are still waiting or playing, newest first."""
+    return list(
+        _with_relations(
+            Room.objects.filter(players__user=user, status__in=[Room.Status.WAITING, Room.Status.PLAYING])
+        ).order_by("-created_at")[:20]
+    )
+
+
+def room_list_recent(*, user, viewer, limit: int = 20) -> list[Room]:
+    """`user`'s finished rooms that `viewer` may see, newest first."""
+    rooms = Room.objects.filter(players__user=user, status=Room.Status.FINISHED)
+    if not (getattr(viewer, "is_authenticated", False) and viewer.pk == user.pk):
+        rooms = rooms.filter(private=False)
+    return list(_with_relations(rooms).order_by("-finished_at")[:limit])

@@ -3,10 +3,20 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from games import boards, selectors, services
+from games.api.throttling import ChatThrottle, socket_allows
+from games.exceptions import GameError
+from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +56,207 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": results}, status=200 if healthy else 503
     )
+
+
+# --- pages -------------------------------------------------------------------------
+
+
+def _render_board(
+    request, state: dict, *, status: int = 200, error: str | None = None, extra: dict | None = None
+):
+    """The board page, or only its partial for an HTMX request."""
+    context = {**boards.board_context(state, request.user), "error": error, **(extra or {})}
+    template = "games/partials/board.html" if request.htmx else "games/room.html"
+    return render(request, template, context, status=status)
+
+
+def _state_or_404(request, code: str) -> dict:
+    state = boards.room_state(code, request.user)
+    if state is None:
+        raise Http404("No such room.")
+    return state
+
+
+def _after_action(request, code: str):
+    """Post/redirect/get without JS; the fresh board partial for HTMX."""
+    if request.htmx:
+        return _render_board(request, _state_or_404(request, code))
+    return redirect("room", code=code)
+
+
+def _action_failed(request, code: str, error: GameError | str, *, status: int | None = None, extra=None):
+    """Re-render the board with the error and its status (400/403/404/409)."""
+    if isinstance(error, GameError):
+        status, error = error.status, error.detail
+    state = boards.room_state(code, request.user)
+    if state is None:
+        raise Http404("No such room.")
+    return _render_board(request, state, status=status, error=error, extra=extra)
+
+
+def lobby(request):
+    context = {
+        "create_form": CreateRoomForm(),
+        "quick_form": QuickPlayForm(),
+        "rooms": selectors.room_lobby_list(),
+        "my_rooms": selectors.room_list_current(user=request.user) if request.user.is_authenticated else [],
+    }
+    return render(request, "games/lobby.html", context)
+
+
+def _lobby_with_errors(request, *, create_form=None, quick_form=None, error=None, status=400):
+    context = {
+        "create_form": create_form or CreateRoomForm(),
+        "quick_form": quick_form or QuickPlayForm(),
+        "rooms": selectors.room_lobby_list(),
+        "my_rooms": selectors.room_list_current(user=request.user),
+        "error": error,
+    }
+    return render(request, "games/lobby.html", context, status=status)
+
+
+@login_required
+@require_POST
+def quick_play(request):
+    form = QuickPlayForm(request.POST)
+    if not form.is_valid():
+        return _lobby_with_errors(request, quick_form=form)
+    try:
+        room = services.quick_play(user=request.user, **form.service_kwargs())
+    except GameError as exc:
+        return _lobby_with_errors(request, quick_form=form, error=exc.detail, status=exc.status)
+    return _redirect_to_room(request, room.code)
+
+
+@login_required
+@require_POST
+def room_create(request):
+    form = CreateRoomForm(request.POST)
+    if not form.is_valid():
+        return _lobby_with_errors(request, create_form=form)
+    try:
+        room = services.room_create(user=request.user, **form.service_kwargs())
+    except GameError as exc:
+        return _lobby_with_errors(request, create_form=form, error=exc.detail, status=exc.status)
+    return _redirect_to_room(request, room.code)
+
+
+def _redirect_to_room(request, code: str):
+    url = reverse("room", kwargs={"code": code})
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+def room_detail(request, code: str):
+    state = _state_or_404(request, code)
+    if state["room"]["code"] != code:
+        return redirect("room", code=state["room"]["code"])
+    return _render_board(request, state)
+
+
+# Verbs with no input: join, leave, start.
+ROOM_ACTIONS = {
+    "join": services.room_join,
+    "leave": services.room_leave,
+    "start": services.room_start,
+}
+
+
+@login_required
+@require_POST
+def room_action(request, code: str, action: str):
+    if action not in ROOM_ACTIONS:
+        raise Http404("No such action.")
+    try:
+        ROOM_ACTIONS[action](room_code=code, user=request.user)
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return _after_action(request, code)
+
+
+@login_required
+@require_POST
+def room_delete(request, code: str):
+    try:
+        services.room_delete(room_code=code, user=request.user)
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return HttpResponseClientRedirect(reverse("lobby")) if request.htmx else redirect("lobby")
+
+
+@login_required
+@require_POST
+def room_rematch(request, code: str):
+    try:
+        room = services.room_rematch(room_code=code, user=request.user)
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return _redirect_to_room(request, room.code)
+
+
+def _code_form(request, state: dict) -> CodeForm:
+    settings = state["room"]["settings"]
+    return CodeForm(request.POST, code_length=settings["code_length"], colors=settings["colors"])
+
+
+@login_required
+@require_POST
+def room_guess(request, code: str):
+    form = _code_form(request, _state_or_404(request, code))
+    if not form.is_valid():
+        return _action_failed(request, code, "Pick a colour for every peg.", status=400)
+    try:
+        services.guess_submit(
+            room_code=code,
+            user=request.user,
+            guess=form.code(),
+            request_id=request.POST.get("request_id") or None,
+        )
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return _after_action(request, code)
+
+
+@login_required
+@require_POST
+def room_secret(request, code: str):
+    form = _code_form(request, _state_or_404(request, code))
+    if not form.is_valid():
+        return _action_failed(request, code, "Pick a colour for every peg.", status=400)
+    try:
+        services.room_set_secret(room_code=code, user=request.user, secret=form.code())
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return _after_action(request, code)
+
+
+@login_required
+@require_POST
+def room_chat(request, code: str):
+    form = ChatForm(request.POST)
+    if not form.is_valid():
+        return _action_failed(request, code, "A chat message has 1 to 500 characters.", status=400)
+    wait = socket_allows(ChatThrottle, request.user)
+    if wait is not None:
+        return _action_failed(
+            request, code, f"Too many messages; try again in {int(wait) + 1} s.", status=429
+        )
+    try:
+        services.chat_post(room_code=code, user=request.user, text=form.cleaned_data["text"])
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return _after_action(request, code)
+
+
+def leaderboard(request):
+    return render(request, "games/leaderboard.html", {"rows": selectors.leaderboard()})
+
+
+def user_profile(request, username: str):
+    user = get_object_or_404(get_user_model(), username=username)
+    context = {
+        "profile": user,
+        "stats": selectors.player_stats(user=user),
+        "recent": selectors.room_list_recent(user=user, viewer=request.user),
+    }
+    return render(request, "games/user.html", context)

@@ -42,6 +42,9 @@ class RoomSerializer(serializers.ModelSerializer):
     secret = serializers.SerializerMethodField(
         help_text="null until the game is over (a duel's codemaker sees it)."
     )
+    rematch = serializers.SerializerMethodField(
+        help_text="The code of this room's rematch, once a player asked for one."
+    )
 
     class Meta:
         model = Room
@@ -57,6 +60,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "players",
             "winner",
             "secret",
+            "rematch",
             "created_at",
             "started_at",
             "finished_at",
@@ -69,6 +73,11 @@ class RoomSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), allow_null=True))
     def get_secret(self, room: Room) -> list[int] | None:
         return visibility.visible_secret(room, _viewer(self))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_rematch(self, room: Room) -> str | None:
+        rematch = next(iter(room.rematches.all()), None)
+        return rematch.code if rematch else None
 
 
 class GuessSerializer(serializers.ModelSerializer):

@@ -1098,6 +1098,12 @@ def test_rematch_tells_the_old_room_the_new_code(bob_api, finished_race):
     assert event.payload["code"] == new
 
 
+def test_old_room_names_its_rematch_to_late_viewers(bob_api, alice_api, finished_race):
+    assert alice_api.get(f"{ROOMS}{finished_race}/").json()["rematch"] is None
+    new = call(bob_api, finished_race, "rematch", expect=201)["code"]
+    assert alice_api.get(f"{ROOMS}{finished_race}/").json()["rematch"] == new
+
+
 def test_rematch_before_finish_is_409(alice_api, started_race):
     with unchanged(started_race), no_new_rooms():
         response = post(alice_api, url(started_race, "rematch"))

@@ -52,18 +52,18 @@ def wrong_guess(room: Room) -> list[int]:
 
 
 def test_room_list_is_constant_in_rooms_and_players(make_user, client_for, django_assert_max_num_queries):
-    """GET /api/v1/rooms/: 4 queries on SQLite and PostgreSQL, for 2 rooms × 2 players and 12 rooms
+    """GET /api/v1/rooms/: 5 queries on SQLite and PostgreSQL, for 2 rooms × 2 players and 12 rooms
     with up to 4 players alike: 2 auth, the page of rooms (owner and winner joined, player count
-    annotated), the prefetched players with their users."""
+    annotated), the prefetched players with their users, the prefetched rematch codes."""
     api = client_for(make_user("viewer"))
     make_rooms(make_user, rooms=2, players=2, prefix="small")
-    with django_assert_max_num_queries(4) as small:
+    with django_assert_max_num_queries(5) as small:
         response = api.get(ROOMS)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2
 
     make_rooms(make_user, rooms=10, players=4, prefix="big")
-    with django_assert_max_num_queries(4) as big:
+    with django_assert_max_num_queries(5) as big:
         response = api.get(ROOMS)
     assert response.status_code == 200
     results = response.json()["results"]
@@ -75,10 +75,10 @@ def test_room_list_is_constant_in_rooms_and_players(make_user, client_for, djang
 
 
 def test_room_detail_budget(alice, bob, carol, bob_api, django_assert_num_queries):
-    """GET /api/v1/rooms/{code}/: exactly 4 queries on SQLite and PostgreSQL: 2 auth, the room
-    (owner and winner joined), its players with their users."""
+    """GET /api/v1/rooms/{code}/: exactly 5 queries on SQLite and PostgreSQL: 2 auth, the room
+    (owner and winner joined), its players with their users, its rematch code."""
     room = started_race(alice, bob, carol)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = bob_api.get(f"{ROOMS}{room.code}/")
     assert response.status_code == 200
     assert len(response.json()["players"]) == 3
@@ -126,13 +126,13 @@ def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_max_num
 def test_guess_list_is_constant_in_the_number_of_guesses(
     alice, bob, carol, bob_api, django_assert_max_num_queries
 ):
-    """GET /api/v1/rooms/{code}/guesses/: 5 queries on SQLite and PostgreSQL for 2 guesses and for
-    20 alike: 2 auth, the room, its players, the guesses with their players and users. Bob views a
+    """GET /api/v1/rooms/{code}/guesses/: 6 queries on SQLite and PostgreSQL for 2 guesses and for
+    20 alike: 2 auth, the room, its players, its rematch code, the guesses with their players and users. Bob views a
     race, so a rival's colours are hidden per guess without extra queries."""
     room = started_race(alice, bob, carol)
     for user in (alice, bob):
         services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
-    with django_assert_max_num_queries(5) as few:
+    with django_assert_max_num_queries(6) as few:
         response = bob_api.get(f"{ROOMS}{room.code}/guesses/")
     assert response.status_code == 200
     assert len(response.json()) == 2
@@ -140,7 +140,7 @@ def test_guess_list_is_constant_in_the_number_of_guesses(
     for _ in range(6):
         for user in (alice, bob, carol):
             services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
-    with django_assert_max_num_queries(5) as many:
+    with django_assert_max_num_queries(6) as many:
         response = bob_api.get(f"{ROOMS}{room.code}/guesses/")
     assert response.status_code == 200
     items = response.json()

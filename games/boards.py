@@ -1,0 +1,123 @@
+"""What a board shows one viewer: the data behind the room page's partials.
+
+One source of truth for the browser: the page view, its HTMX responses and
+the HTML socket all render templates/games/partials/* from `board_context()`,
+which starts from `room_state()`, the same per-viewer serialisation the JSON
+socket and REST send.
+"""
+
+from games import selectors
+from games.api import serializers as s
+from games.exceptions import RoomNotFound
+from games.models import Player, Room
+
+# Okabe–Ito's colour-blind-safe palette, then two more; every peg also shows
+# its number and a symbol, so colour is never the only cue.
+PALETTE = [
+    ("#E69F00", "orange", "●"),
+    ("#56B4E9", "sky blue", "■"),
+    ("#009E73", "green", "▲"),
+    ("#F0E442", "yellow", "◆"),
+    ("#0072B2", "blue", "★"),
+    ("#D55E00", "vermilion", "✚"),
+    ("#CC79A7", "pink", "♥"),
+    ("#999999", "grey", "☀"),
+    ("#6A3D9A", "purple", "☾"),
+    ("#000000", "black", "✖"),
+]
+
+
+def colours(count: int) -> list[dict]:
+    return [
+        {"index": i, "number": i + 1, "hex": hex_, "name": name, "symbol": symbol}
+        for i, (hex_, name, symbol) in enumerate(PALETTE[:count])
+    ]
+
+
+def room_state(room_code: str, user) -> dict | None:
+    """The room as this viewer may see it: SPEC §4's `room.state` message."""
+    try:
+        room = selectors.room_get_for_viewer(room_code=room_code, user=user)
+    except RoomNotFound:
+        return None
+    guesses = selectors.guess_list_for_viewer(room=room, user=user)
+    context = {"user": user, "room": room}
+    return {
+        "type": "room.state",
+        "version": room.version,
+        "room": s.RoomSerializer(room, context=context).data,
+        "guesses": s.GuessSerializer(guesses, many=True, context=context).data,
+        "chat": selectors.chat_recent(room=room),
+    }
+
+
+def board_context(state: dict, user) -> dict:
+    """Everything the board partials need, derived from a `room.state` for `user`."""
+    room = state["room"]
+    settings = room["settings"]
+    palette = colours(settings["colors"])
+    username = getattr(user, "username", None) if getattr(user, "is_authenticated", False) else None
+    players = room["players"]
+    me = next((p for p in players if p["username"] == username), None)
+    status = room["status"]
+    is_owner = username is not None and room["owner"] == username
+    waiting, playing, finished = (
+        status == Room.Status.WAITING,
+        status == Room.Status.PLAYING,
+        status == Room.Status.FINISHED,
+    )
+    codemaker = me is not None and me["role"] == Player.Role.CODEMAKER
+    shared = room["mode"] != Room.Mode.RACE
+
+    def with_pegs(guess: dict) -> dict:
+        pegs = None if guess["guess"] is None else [palette[c] for c in guess["guess"]]
+        return {**guess, "pegs": pegs}
+
+    rows = [with_pegs(g) for g in state["guesses"]]
+    if shared:
+        boards = [
+            {
+                "title": "Shared board" if room["mode"] == Room.Mode.COOP else "Board",
+                "owner": None,
+                "rows": rows,
+                "mine": me is not None,
+            }
+        ]
+    else:
+        # Your own board first, then each rival's (colours hidden while the race runs).
+        order = sorted(players, key=lambda p: p["username"] != username)
+        boards = [
+            {
+                "title": "Your board" if p["username"] == username else p["username"],
+                "owner": p["username"],
+                "rows": [r for r in rows if r["username"] == p["username"]],
+                "mine": p["username"] == username,
+            }
+            for p in order
+        ]
+    used = len(rows) if shared else (me["guesses_used"] if me else 0)
+    return {
+        "state": state,
+        "room": room,
+        "settings": settings,
+        "palette": palette,
+        "pegs": range(settings["code_length"]),
+        "players": players,
+        "boards": boards,
+        "me": me,
+        "secret_pegs": [palette[c] for c in room["secret"]] if room["secret"] else None,
+        "remaining": settings["max_guesses"] - used,
+        "is_owner": is_owner,
+        "can_join": username is not None
+        and me is None
+        and waiting
+        and len(players) < settings["max_players"],
+        "can_start": is_owner and waiting,
+        "can_leave": me is not None and (waiting or (playing and me["status"] == Player.Status.PLAYING)),
+        "can_delete": is_owner and waiting,
+        "can_guess": me is not None and playing and me["status"] == Player.Status.PLAYING and not codemaker,
+        "can_set_secret": codemaker and waiting and room["secret"] is None,
+        "can_rematch": me is not None and finished,
+        "can_chat": username is not None,
+        "is_over": status in (Room.Status.FINISHED, Room.Status.ABANDONED),
+    }

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from games import views
+
+urlpatterns = [
+    path("", views.lobby, name="lobby"),
+    path("play/quick/", views.quick_play, name="quick-play-page"),
+    path("rooms/new/", views.room_create, name="room-create"),
+    path("rooms/<str:code>/", views.room_detail, name="room"),
+    path("rooms/<str:code>/guess/", views.room_guess, name="room-guess"),
+    path("rooms/<str:code>/secret/", views.room_secret, name="room-secret"),
+    path("rooms/<str:code>/chat/", views.room_chat, name="room-chat"),
+    path("rooms/<str:code>/rematch/", views.room_rematch, name="room-rematch"),
+    path("rooms/<str:code>/delete/", views.room_delete, name="room-delete"),
+    path("rooms/<str:code>/<str:action>/", views.room_action, name="room-action"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("users/<str:username>/", views.user_profile, name="user"),
+]
