@@ -31,11 +31,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from knox.models import AuthToken
 
-from games import events, rules, selectors, services, visibility
+from games import boards, events, rules, selectors, services, visibility
 from games.api import serializers as s
 from games.api.fields import StrictIntegerField
 from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
-from games.exceptions import GameError, RoomNotFound
+from games.exceptions import GameError
 from games.models import Room
 from games.ws_auth import PROTOCOL
 
@@ -57,22 +57,6 @@ class ProtocolError(Exception):
 
 
 # --- reads and writes, in the database thread --------------------------------
-
-
-def _room_state(room_code: str, user) -> dict | None:
-    try:
-        room = selectors.room_get_for_viewer(room_code=room_code, user=user)
-    except RoomNotFound:
-        return None
-    guesses = selectors.guess_list_for_viewer(room=room, user=user)
-    context = {"user": user, "room": room}
-    return {
-        "type": "room.state",
-        "version": room.version,
-        "room": s.RoomSerializer(room, context=context).data,
-        "guesses": s.GuessSerializer(guesses, many=True, context=context).data,
-        "chat": selectors.chat_recent(room=room),
-    }
 
 
 def _events_after(room_code: str, since: int) -> list[dict] | None:
@@ -175,6 +159,8 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         self.version = 0
         self.mode = None
         self.over = False
+        # Set once the viewer may no longer see the room (left a private one).
+        self.gone = False
         self.groups_joined: list[str] = []
         self.auth_watch = None
         offered = self.scope.get("subprotocols") or []
@@ -187,7 +173,7 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         # dropped as a duplicate, never lost.
         await self.join(events.group_name(self.room_code))
         await self.join(events.user_group_name(self.user.id))
-        state = await database_sync_to_async(_room_state)(self.room_code, self.user)
+        state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
         if state is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -243,7 +229,7 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         missed = await database_sync_to_async(_events_after)(self.room_code, since)
         if missed is None or since > self.version:
             # Too far behind, or ahead of what we know: start again from a snapshot.
-            state = await database_sync_to_async(_room_state)(self.room_code, self.user)
+            state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
             if state is None:
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
@@ -274,14 +260,24 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         """A committed event from the group: drop duplicates, fill gaps from the log."""
         event = message["event"]
         version = event["version"]
-        if version <= self.version:
+        if self.gone or version <= self.version:
             return
+        earlier = []
         if version > self.version + 1:
             missed = await database_sync_to_async(_events_after)(self.room_code, self.version) or []
-            for earlier in missed:
-                if earlier["version"] < version:
-                    await self.send_event(earlier)
-        await self.send_event(event)
+            earlier = [e for e in missed if e["version"] < version]
+        for item in [*earlier, event]:
+            await self.send_event(item)
+            if await self.left_private_room(item):
+                # A private room this viewer left no longer exists for them (SPEC §2).
+                self.gone = True
+                await self.close(code=CLOSE_NOT_FOUND)
+                return
+
+    async def left_private_room(self, event: dict) -> bool:
+        if event["event"] != "player_left" or event.get("username") != self.user.username:
+            return False
+        return await database_sync_to_async(boards.room_state)(self.room_code, self.user) is None
 
     async def auth_revoked(self, message):
         keys = message.get("token_keys")
@@ -328,28 +324,46 @@ def _request_id_of(text_data) -> str | None:
 class RoomHtmlConsumer(RoomConsumer):
     """`/ws/rooms/{code}/html/`: the same auth, events and guarantees; frames are HTML for hx-swap-oob.
 
-    The fragments are the page's own partials (templates/games/live/), so a
-    live board and a reloaded one are rendered by the same templates.
+    Each event re-renders the page's own regions (templates/games/partials/)
+    from a fresh per-viewer `room.state`, so a live board and a reloaded one
+    come from the same templates and data, and a board is never stale after
+    a reconnect (the socket sends every region on connect). The move form is
+    re-rendered only when what the viewer may do changes, so a rival's guess
+    never wipes the pegs you are picking.
     """
 
     async def send_state(self, state: dict) -> None:
         self.version = state["version"]
         self.mode = state["room"]["mode"]
         self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
-        await self.send(
-            text_data=render_to_string("games/live/state.html", {"state": state, "viewer": self.user})
-        )
+        await self.send_regions(state, controls=True)
 
     async def send_event(self, event: dict, *, replay: bool = False) -> None:
-        if event["event"] == "game_finished":
-            self.over = True
         self.version = max(self.version, event["version"])
-        event = visibility.filter_event(event, mode=self.mode, room_over=self.over, user=self.user)
-        await self.send(
-            text_data=render_to_string("games/live/event.html", {"event": event, "viewer": self.user})
-        )
-        if event["event"] == "room_deleted" and not replay:
-            await self.close(code=CLOSE_NOT_FOUND)
+        if event["event"] == "room_deleted":
+            await self.send(text_data=render_to_string("games/live/deleted.html"))
+            if not replay:
+                await self.close(code=CLOSE_NOT_FOUND)
+            return
+        state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
+        if state is None:
+            return
+        self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
+        mine = event.get("username") == self.user.username
+        changes_my_moves = event["event"] not in ("chat", "guess") or mine
+        await self.send_regions(state, controls=changes_my_moves, chat_only=event["event"] == "chat")
+
+    async def send_regions(self, state: dict, *, controls: bool, chat_only: bool = False) -> None:
+        context = {
+            **boards.board_context(state, self.user),
+            "oob": True,
+            "controls": controls,
+            "chat_only": chat_only,
+            # Forms rendered here post like the page's own: the CSRF cookie's
+            # secret is a valid form token (CsrfViewMiddleware accepts it).
+            "csrf_token": self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""),
+        }
+        await self.send(text_data=render_to_string("games/live/regions.html", context))
 
     async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
         await self.send(text_data=render_to_string("games/live/error.html", {"code": code, "detail": detail}))

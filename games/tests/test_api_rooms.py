@@ -30,6 +30,7 @@ ROOM_KEYS = {
     "players",
     "winner",
     "secret",
+    "rematch",
     "created_at",
     "started_at",
     "finished_at",
