@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench schema
+.PHONY: run test lint fmt migrate superuser bench schema chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,14 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium (Playwright's own download is not used).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: $(STAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run
