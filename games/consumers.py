@@ -146,6 +146,16 @@ class SafeReceiveMixin:
     async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
         await self.send_json({"type": "error", "request_id": request_id, "code": code, "detail": detail})
 
+    async def accept_signed_in(self) -> bool:
+        """Accept (answering mastermind.v1 if offered); close 4401 unless signed in."""
+        self.user = self.scope.get("user")
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        return True
+
 
 # --- the JSON room socket -----------------------------------------------------
 
@@ -154,7 +164,6 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     """`/ws/rooms/{code}/`: room.state on connect, then versioned events, filtered per viewer."""
 
     async def connect(self):
-        self.user = self.scope.get("user")
         self.room_code = rules.normalize_room_code(self.scope["url_route"]["kwargs"]["code"])
         self.version = 0
         self.mode = None
@@ -163,10 +172,7 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         self.gone = False
         self.groups_joined: list[str] = []
         self.auth_watch = None
-        offered = self.scope.get("subprotocols") or []
-        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if not await self.accept_signed_in():
             return
         # Subscribe first, then take the snapshot: an event committed in
         # between arrives with a version at or below the snapshot's and is
@@ -403,12 +409,8 @@ class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     """`/ws/lobby/`: the joinable public rooms, then room_created/updated/filled/started/finished/deleted."""
 
     async def connect(self):
-        self.user = self.scope.get("user")
         self.in_lobby = False
-        offered = self.scope.get("subprotocols") or []
-        await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if not await self.accept_signed_in():
             return
         await self.channel_layer.group_add(events.LOBBY_GROUP, self.channel_name)
         self.in_lobby = True

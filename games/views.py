@@ -115,30 +115,28 @@ def _lobby_with_errors(request, *, create_form=None, quick_form=None, error=None
     return render(request, "games/lobby.html", context, status=status)
 
 
+def _create_from_lobby(request, form_class, service, form_name: str):
+    """Validate a lobby form, create the room, go to its board; else the lobby with the errors."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _lobby_with_errors(request, **{form_name: form})
+    try:
+        room = service(user=request.user, **form.service_kwargs())
+    except GameError as exc:
+        return _lobby_with_errors(request, **{form_name: form}, error=exc.detail, status=exc.status)
+    return _redirect_to_room(request, room.code)
+
+
 @login_required
 @require_POST
 def quick_play(request):
-    form = QuickPlayForm(request.POST)
-    if not form.is_valid():
-        return _lobby_with_errors(request, quick_form=form)
-    try:
-        room = services.quick_play(user=request.user, **form.service_kwargs())
-    except GameError as exc:
-        return _lobby_with_errors(request, quick_form=form, error=exc.detail, status=exc.status)
-    return _redirect_to_room(request, room.code)
+    return _create_from_lobby(request, QuickPlayForm, services.quick_play, "quick_form")
 
 
 @login_required
 @require_POST
 def room_create(request):
-    form = CreateRoomForm(request.POST)
-    if not form.is_valid():
-        return _lobby_with_errors(request, create_form=form)
-    try:
-        room = services.room_create(user=request.user, **form.service_kwargs())
-    except GameError as exc:
-        return _lobby_with_errors(request, create_form=form, error=exc.detail, status=exc.status)
-    return _redirect_to_room(request, room.code)
+    return _create_from_lobby(request, CreateRoomForm, services.room_create, "create_form")
 
 
 def _redirect_to_room(request, code: str):
