@@ -137,3 +137,7 @@ def room_list_recent(*, user, viewer, limit: int = 20) -> list[Room]:
     if not (getattr(viewer, "is_authenticated", False) and viewer.pk == user.pk):
         rooms = rooms.filter(private=False)
     return list(_with_relations(rooms).order_by("-finished_at")[:limit])
+
+
+def room_has_player(*, room_code: str, user) -> bool:
+    return Player.objects.filter(room__code=rules.normalize_room_code(room_code), user=user).exists()

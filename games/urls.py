@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.lobby, name="lobby"),
     path("play/quick/", views.quick_play, name="quick-play-page"),
     path("rooms/new/", views.room_create, name="room-create"),
+    path("join/", views.room_join_by_code, name="room-join-code"),
     path("rooms/<str:code>/", views.room_detail, name="room"),
     path("rooms/<str:code>/guess/", views.room_guess, name="room-guess"),
     path("rooms/<str:code>/secret/", views.room_secret, name="room-secret"),

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from games import boards, selectors, services
+from games import boards, rules, selectors, services
 from games.api.throttling import ChatThrottle, socket_allows
 from games.exceptions import GameError
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
@@ -145,6 +145,22 @@ def _redirect_to_room(request, code: str):
 
 
 @login_required
+@require_POST
+def room_join_by_code(request):
+    """The lobby's "join by code" form: how invitations to private rooms are used."""
+    code = request.POST.get("code", "")
+    try:
+        services.room_join(room_code=code, user=request.user)
+    except GameError as exc:
+        # Already a player (or the game has started with you in it): the code
+        # still takes you to your board.
+        if not selectors.room_has_player(room_code=code, user=request.user):
+            return _lobby_with_errors(request, error=exc.detail, status=exc.status)
+    return _redirect_to_room(request, rules.normalize_room_code(code))
+
+
+@login_required
+@require_GET
 def room_detail(request, code: str):
     state = _state_or_404(request, code)
     if state["room"]["code"] != code:

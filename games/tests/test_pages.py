@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from games import boards, rules, services
@@ -1399,3 +1400,76 @@ def test_a_crashing_view_renders_the_friendly_500_page(settings, caplog):
     assert "Back to the lobby" in content
     assert "boom" not in content
     assert "Traceback" not in content
+
+
+# --- join by code, GET-only board, rematch link, sign-up throttle ------------------
+
+
+def test_join_by_code_lets_an_invited_player_into_a_private_room(alice, bob):
+    room = services.room_create(user=alice, mode="race", private=True)
+    client = Client()
+    client.force_login(bob)
+    assert client.get(f"/rooms/{room.code}/").status_code == 404
+    response = client.post("/join/", {"code": room.code.lower()})
+    assert response.status_code == 302
+    assert response["Location"] == f"/rooms/{room.code}/"
+    assert client.get(f"/rooms/{room.code}/").status_code == 200
+    assert room.players.filter(user=bob).exists()
+
+
+def test_join_by_code_of_an_unknown_room_is_404_on_the_lobby(bob):
+    client = Client()
+    client.force_login(bob)
+    response = client.post("/join/", {"code": "ZZZZZZ"})
+    assert response.status_code == 404
+    assert "No such room." in response.content.decode()
+
+
+def test_join_by_code_of_your_own_room_takes_you_to_it(alice):
+    room = services.room_create(user=alice, mode="race")
+    client = Client()
+    client.force_login(alice)
+    response = client.post("/join/", {"code": room.code})
+    assert response.status_code == 302
+    assert response["Location"] == f"/rooms/{room.code}/"
+
+
+def test_join_by_code_of_a_full_room_is_409(alice, bob, carol):
+    room = services.room_create(user=alice, mode="duel")
+    services.room_join(room_code=room.code, user=bob)
+    client = Client()
+    client.force_login(carol)
+    assert client.post("/join/", {"code": room.code}).status_code == 409
+    assert not room.players.filter(user=carol).exists()
+
+
+def test_board_answers_only_get(alice):
+    room = services.quick_play(user=alice)
+    client = Client()
+    client.force_login(alice)
+    assert client.post(f"/rooms/{room.code}/").status_code == 405
+
+
+def test_after_a_rematch_the_old_board_links_to_it_instead_of_offering_another(alice):
+    room = services.quick_play(user=alice)
+    room.refresh_from_db()
+    services.guess_submit(room_code=room.code, user=alice, guess=room.secret)
+    new = services.room_rematch(room_code=room.code, user=alice)
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/rooms/{room.code}/").content.decode()
+    assert f'href="/rooms/{new.code}/"' in page
+    assert f'action="/rooms/{room.code}/rematch/"' not in page
+
+
+def test_sign_up_page_is_rate_limited_per_address(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "register": "1/min"},
+    }
+    data = {"username": "erin", "password1": "a long passphrase 42", "password2": "a long passphrase 42"}
+    assert Client().post("/accounts/register/", data).status_code == 302
+    response = Client().post("/accounts/register/", {**data, "username": "frank"})
+    assert response.status_code == 429
+    assert "Too many sign-ups" in response.content.decode()
+    assert not get_user_model().objects.filter(username="frank").exists()
