@@ -1,0 +1,539 @@
+"""A real browser on a real server (issue #5): Playwright driving Debian's Chromium.
+
+The module starts one daphne (games/tests/servers.py) on this test run's
+database and one headless Chromium (/usr/bin/chromium, never Playwright's own
+download). Users are made in the test database; they sign in, or sign up,
+through the real pages.
+
+- A race between two browser contexts: each sees the other's progress appear
+  without a reload (the /ws/rooms/{code}/html/ socket), the rival's colours
+  hidden until the end, then every colour and the secret.
+- A solo game played with the keyboard alone (digits, Backspace, Enter).
+- A solo game with JavaScript disabled: every step a plain form post and a
+  full page load.
+
+Any console error, uncaught page error, socket error or 5xx answer fails the
+test. The race also writes the README's screenshots to docs/screenshots/
+(desktop 1280×800, phone 375×740, one in dark mode), overwritten every run.
+
+The secret is read from the database only to steer the guesses; the page
+never shows it before the end, and that is asserted.
+"""
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from django.conf import global_settings, settings
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from games import rules
+from games.boards import colours
+from games.models import Room
+from games.tests.servers import LiveServer, live_server
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+# The network is closed: these keep Chromium from waiting on services it cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WAIT_MS = 10_000  # the longest any one expectation may wait
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
+PASSWORD = "correct horse battery staple"  # conftest's make_user default
+LOBBY_URL = re.compile(r"^http://127\.0\.0\.1:\d+/$")
+
+expect.set_options(timeout=WAIT_MS)
+
+# Test-side instrumentation (not the app's): counts the swaps of htmx request
+# answers (not the socket's out-of-band swaps), and remembers the newest board
+# version the socket sent. (htmx:afterRequest would not do: when the socket's
+# frame re-renders the move form first, the posting form is detached and its
+# afterRequest never reaches the document.)
+INSTRUMENT = """
+(() => {
+  const mm = (window.__mm = { swaps: 0, wsVersion: 0, wsOpen: 0, wsMessages: 0 });
+  document.addEventListener("htmx:wsOpen", () => { mm.wsOpen += 1; });
+  document.addEventListener("htmx:wsAfterMessage", (event) => {
+    mm.wsMessages += 1;
+    const found = /data-version="(\\d+)"/.exec(event.detail.message || "");
+    if (found) mm.wsVersion = Math.max(mm.wsVersion, Number(found[1]));
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.requestConfig) mm.swaps += 1;
+  });
+})();
+"""
+
+
+# --- fixtures -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sync_orm_beside_playwright():
+    """Let the ORM run in this thread while Playwright's sync API is alive.
+
+    Playwright's sync API keeps its asyncio loop running in this thread (in
+    another greenlet), so Django's async-safety check would refuse every query
+    the test makes (and pytest-django's flush after each test). Nothing here
+    runs concurrently with that loop, which is what Django's docs allow the
+    variable for. It is set for this module only and removed after it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(django_db_setup, sync_orm_beside_playwright):
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        print(f"\n[browser tests] Chromium {chromium.version} ({CHROMIUM})")
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    """One daphne for the module, on the test database (committed data only: transaction=True)."""
+    with contextlib.ExitStack() as stack:
+        with django_db_blocker.unblock():
+            running = stack.enter_context(live_server())
+        yield running
+
+
+@pytest.fixture
+def make_server_user(make_user, settings):
+    """conftest's make_user, hashed with Django's default hasher.
+
+    The test settings hash with MD5 for speed, but the server process keeps
+    the default PASSWORD_HASHERS and could not check an MD5 hash: users that
+    sign in through the page need a hash the server knows.
+    """
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    return make_user
+
+
+@dataclass
+class Tab:
+    """A page in a context of its own (one user), and every error it reported."""
+
+    context: BrowserContext
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_tab(browser: Browser, server: LiveServer):
+    """open_tab(js=True, viewport=DESKTOP) -> Tab; closed (and checked for errors) after the test."""
+    tabs: list[Tab] = []
+
+    def open_(*, js: bool = True, viewport: dict = DESKTOP) -> Tab:
+        context = browser.new_context(
+            base_url=server.http_url, viewport=viewport, java_script_enabled=js, locale="en-US"
+        )
+        if js:
+            context.add_init_script(INSTRUMENT)
+        page = context.new_page()
+        tab = Tab(context, page)
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and tab.errors.append(f"console: {message.text} at {message.location}")
+            ),
+        )
+        page.on("pageerror", lambda error: tab.errors.append(f"pageerror: {error}"))
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 500
+                and tab.errors.append(f"HTTP {response.status} for {response.request.method} {response.url}")
+            ),
+        )
+        page.on(
+            "websocket",
+            lambda ws: ws.on("socketerror", lambda error: tab.errors.append(f"socket {ws.url}: {error}")),
+        )
+        tabs.append(tab)
+        return tab
+
+    yield open_
+    for tab in tabs:
+        tab.context.close()
+    errors = [error for tab in tabs for error in tab.errors]
+    assert not errors, "browser errors:\n" + "\n".join(errors) + f"\n\n{server.describe()}"
+
+
+def assert_no_errors(*tabs: Tab) -> None:
+    errors = [error for tab in tabs for error in tab.errors]
+    assert not errors, "browser errors:\n" + "\n".join(errors)
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    expect(page).to_have_url(LOBBY_URL)
+    expect(page.locator("header.site nav")).to_contain_text(username)
+
+
+def sign_up(page: Page, username: str, password: str) -> None:
+    page.goto("/accounts/register/")
+    page.fill("#id_username", username)
+    page.fill("#id_password1", password)
+    page.fill("#id_password2", password)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    expect(page).to_have_url(LOBBY_URL)
+    expect(page.locator("header.site nav")).to_contain_text(username)
+
+
+def room_code(page: Page) -> str:
+    expect(page).to_have_url(re.compile(r"/rooms/[^/]+/$"))
+    return page.locator("#live").get_attribute("data-room")
+
+
+def secret_of(code: str) -> list[int]:
+    """Only to steer the guesses."""
+    return list(Room.objects.get(code=code).secret)
+
+
+def wrong(secret: list[int], colors: int, shift: int) -> list[int]:
+    """A code that differs from the secret in every peg."""
+    assert shift % colors
+    return [(c + shift) % colors for c in secret]
+
+
+def peg_texts(code: list[int], colors: int = 6) -> list[str]:
+    """How pegs.html reads: symbol, number, then the colour's name for screen readers."""
+    palette = colours(colors)
+    return [f"{palette[c]['symbol']}{palette[c]['number']} {palette[c]['name']}" for c in code]
+
+
+def feedback_text(secret: list[int], guess: list[int]) -> str:
+    exact, misplaced = rules.score(secret, guess)
+    return f"{exact} ● {misplaced} ○"
+
+
+def key_for(colour: int) -> str:
+    return "0" if colour == 9 else str(colour + 1)
+
+
+def wait_settled(page: Page, swaps_before: int) -> None:
+    """An htmx post answered and swapped, and the socket caught up with the board it shows.
+
+    Our own move reaches the page twice (the post's answer and the socket's
+    frame, both re-rendering the move form); picking the next guess before
+    both have landed could be wiped by the later one.
+    """
+    page.wait_for_function(
+        """n => window.__mm.swaps > n
+             && window.__mm.wsVersion >= Number(document.querySelector('#board-version').dataset.version)""",
+        arg=swaps_before,
+        timeout=WAIT_MS,
+    )
+
+
+def swaps_so_far(page: Page) -> int:
+    return page.evaluate("window.__mm.swaps")
+
+
+def wait_socket_open(page: Page) -> None:
+    page.wait_for_function("window.__mm.wsOpen > 0", timeout=WAIT_MS)
+
+
+def click_guess(page: Page, code: list[int]) -> None:
+    """Pick with the palette buttons (mouse), then press the Guess button (an htmx post)."""
+    form = page.locator("#guess-form")
+    for colour in code:
+        form.locator(f".palette button[data-colour='{colour}']").click()
+    for i, colour in enumerate(code):
+        expect(form.locator(f"select[name=peg_{i}]")).to_have_value(str(colour))
+    before = swaps_so_far(page)
+    form.locator("button[type=submit]").click()
+    wait_settled(page, before)
+
+
+def board(page: Page, owner: str):
+    return page.locator(f"#boards .guess-board[data-owner='{owner}']")
+
+
+def player(page: Page, username: str):
+    return page.locator(f"#players li[data-username='{username}']")
+
+
+def screenshot(page: Page, name: str, viewport: dict) -> None:
+    page.set_viewport_size(viewport)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def assert_no_overflow(page: Page) -> None:
+    """Nothing wider than the viewport (no sideways scrolling on a phone)."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"page is {width}px wide at {page.viewport_size['width']}px"
+
+
+def screenshots(page: Page, name: str, *, dark: bool = False) -> None:
+    screenshot(page, f"{name}-desktop", DESKTOP)
+    assert_no_overflow(page)
+    screenshot(page, f"{name}-phone", PHONE)
+    assert_no_overflow(page)
+    if dark:
+        page.emulate_media(color_scheme="dark")
+        screenshot(page, "board-dark-phone", PHONE)
+        page.emulate_media(color_scheme="light")
+    page.set_viewport_size(DESKTOP)
+
+
+# --- (a) a race between two browsers -----------------------------------------------
+
+
+def test_race_between_two_browsers_updates_live(open_tab, make_server_user):
+    make_server_user("alice")
+    alice_tab, bob_tab = open_tab(), open_tab()
+    alice, bob = alice_tab.page, bob_tab.page
+
+    sign_in(alice, "alice")
+    alice.fill("#id_name", "Friday race")
+    alice.select_option("#id_mode", "race")
+    alice.fill("#id_max_players", "2")
+    with alice.expect_navigation():
+        alice.click("form[action='/rooms/new/'] button[type=submit]")
+    code = room_code(alice)
+    expect(alice.locator("#room-status")).to_have_text("waiting")
+    wait_socket_open(alice)
+
+    # Bob signs up through the real page; the room is in his lobby.
+    sign_up(bob, "bob", "a-Long-passphrase-for-bob-42")
+    expect(bob.locator(f"#lobby-room-{code}")).to_contain_text("Friday race")
+    expect(bob.locator(f"#lobby-room-{code}")).to_contain_text("1/2")
+    # The lobby socket's first frame re-renders the list, and keeps its styling.
+    bob.wait_for_function("window.__mm.wsMessages > 0", timeout=WAIT_MS)
+    expect(bob.locator("#lobby-rooms")).to_have_class("rooms")
+    expect(bob.locator(f"#lobby-room-{code}")).to_contain_text("1/2")
+    screenshots(bob, "lobby")
+    bob.click(f"#lobby-room-{code} a")
+    expect(bob).to_have_url(re.compile(rf"/rooms/{code}/$"))
+    wait_socket_open(bob)
+    bob.click("form[action$='/join/'] button")
+    expect(player(bob, "bob")).to_be_visible()
+
+    # Alice sees Bob join, and starts the race; Bob's move form appears, no reload.
+    expect(player(alice, "bob")).to_be_visible()
+    alice.click("form[action$='/start/'] button")
+    expect(alice.locator("#room-status")).to_have_text("playing")
+    expect(bob.locator("#room-status")).to_have_text("playing")
+    expect(bob.locator("#guess-form .palette")).to_be_visible()
+    expect(alice.locator("#guess-form .palette")).to_be_visible()
+    # A mark in each page's window: a reload would wipe it.
+    for page in (alice, bob):
+        page.evaluate("window.__sameDocument = true")
+
+    secret = secret_of(code)
+    a1, b1, b2 = wrong(secret, 6, 1), wrong(secret, 6, 2), wrong(secret, 6, 3)
+
+    # Bob half-picks a guess; Alice's guess must not wipe it.
+    bob.select_option("#guess-form select[name=peg_0]", str(b1[0]))
+    click_guess(alice, a1)
+    expect(board(alice, "alice").locator(".row")).to_have_count(1)
+    expect(board(alice, "alice").locator(".row .feedback")).to_have_text(feedback_text(secret, a1))
+    expect(board(alice, "alice").locator(".row .pegs .peg")).to_have_text(peg_texts(a1))
+
+    # Bob's page, never reloaded: Alice's progress, her colours hidden.
+    expect(player(bob, "alice").locator(".progress")).to_have_text("1 guess")
+    expect(board(bob, "alice").locator(".row")).to_have_count(1)
+    expect(board(bob, "alice").locator(".row .hidden-pegs")).to_have_text("? ? ?")
+    expect(board(bob, "alice").locator(".row .feedback")).to_have_text(feedback_text(secret, a1))
+    expect(board(bob, "alice").locator(".peg")).to_have_count(0)
+    expect(bob.locator("#guess-form select[name=peg_0]")).to_have_value(str(b1[0]))
+
+    # Bob finishes his pick with the selects and guesses; Alice sees it live.
+    for i, colour in enumerate(b1[1:], start=1):
+        bob.select_option(f"#guess-form select[name=peg_{i}]", str(colour))
+    before = swaps_so_far(bob)
+    bob.click("#guess-form button[type=submit]")
+    wait_settled(bob, before)
+    click_guess(bob, b2)
+    expect(board(bob, "bob").locator(".row .feedback")).to_have_text(
+        [feedback_text(secret, b1), feedback_text(secret, b2)]
+    )
+    expect(player(alice, "bob").locator(".progress")).to_have_text("2 guesses")
+    expect(board(alice, "bob").locator(".row .hidden-pegs")).to_have_text(["? ? ?", "? ? ?"])
+    expect(board(alice, "bob").locator(".peg")).to_have_count(0)
+    for page in (alice, bob):
+        expect(page.locator(".secret")).to_have_count(0)
+    # A half-picked guess for the pictures: each picked select shows its colour.
+    palette = alice.locator("#guess-form .palette")
+    for colour in secret[:2]:
+        palette.locator(f"button[data-colour='{colour}']").click()
+    expect(alice.locator("#guess-form select.filled")).to_have_count(2)
+    screenshots(alice, "board-midgame", dark=True)
+    palette.locator("button[data-clear]").click()
+    palette.locator("button[data-clear]").click()
+    expect(alice.locator("#guess-form select.filled")).to_have_count(0)
+
+    # Alice cracks it first; the race goes on for Bob, her colours still hidden from him.
+    click_guess(alice, secret)
+    expect(alice.locator("#controls")).to_contain_text("Solved! Waiting for the others.")
+    expect(player(bob, "alice")).to_have_attribute("data-status", "solved")
+    expect(player(bob, "alice").locator(".place")).to_have_text("#1")
+    expect(board(bob, "alice").locator(".row")).to_have_count(2)
+    expect(board(bob, "alice").locator(".peg")).to_have_count(0)
+    expect(bob.locator("#room-status")).to_have_text("playing")
+    expect(bob.locator(".secret")).to_have_count(0)
+
+    # Bob cracks it too: the race is over and both pages show everything.
+    click_guess(bob, secret)
+    rows = {"alice": [a1, secret], "bob": [b1, b2, secret]}
+    for page in (alice, bob):
+        expect(page.locator("#room-status")).to_have_text("finished")
+        expect(page.locator(".result")).to_have_text("Winner: alice")
+        expect(page.locator(".secret .peg")).to_have_text(peg_texts(secret))
+        expect(page.locator(".hidden-pegs")).to_have_count(0)
+        for owner, guesses in rows.items():
+            expect(board(page, owner).locator(".row")).to_have_count(len(guesses))
+            for n, guess in enumerate(guesses):
+                row = board(page, owner).locator(".row").nth(n)
+                expect(row.locator(".peg")).to_have_text(peg_texts(guess))
+                expect(row.locator(".feedback")).to_have_text(feedback_text(secret, guess))
+        expect(player(page, "bob").locator(".place")).to_have_text("#2")
+        expect(page.locator("#guess-form")).to_have_count(0)
+    for page in (alice, bob):
+        assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+    screenshots(bob, "board-finished")
+    assert_no_errors(alice_tab, bob_tab)
+
+
+# --- (b) the keyboard alone ----------------------------------------------------------
+
+
+def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
+    make_server_user("carol")
+    tab = open_tab()
+    page = tab.page
+    sign_in(page, "carol")
+    page.click("form[action='/play/quick/'] button[type=submit]")  # htmx post, then HX-Redirect
+    code = room_code(page)
+    expect(page.locator("#guess-form .palette")).to_be_visible()
+    wait_socket_open(page)
+    secret = secret_of(code)
+    selects = [page.locator(f"#guess-form select[name=peg_{i}]") for i in range(4)]
+    rows = page.locator("#boards .row")
+
+    def focus_body() -> None:
+        page.locator("#room-title").click()  # not focusable: focus goes to the body
+        assert page.evaluate("document.activeElement === document.body")
+
+    def type_guess(guess: list[int]) -> None:
+        focus_body()
+        for colour in guess:
+            page.keyboard.press(key_for(colour))
+        for select, colour in zip(selects, guess, strict=True):
+            expect(select).to_have_value(str(colour))
+        before = swaps_so_far(page)
+        page.keyboard.press("Enter")
+        wait_settled(page, before)
+
+    # Digits pick, Backspace removes the last peg.
+    first, second = wrong(secret, 6, 1), wrong(secret, 6, 2)
+    focus_body()
+    page.keyboard.press(key_for(first[0]))
+    page.keyboard.press(key_for(second[1]))
+    expect(selects[1]).to_have_value(str(second[1]))
+    page.keyboard.press("Backspace")
+    expect(selects[1]).to_have_value("")
+    expect(selects[0]).to_have_value(str(first[0]))
+    page.keyboard.press("Enter")  # incomplete: nothing is sent
+    for colour in first[1:]:
+        page.keyboard.press(key_for(colour))
+    for select, colour in zip(selects, first, strict=True):
+        expect(select).to_have_value(str(colour))
+    expect(rows).to_have_count(0)
+    before = swaps_so_far(page)
+    page.keyboard.press("Enter")
+    wait_settled(page, before)
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator(".feedback")).to_have_text(feedback_text(secret, first))
+    expect(rows.nth(0).locator(".peg")).to_have_text(peg_texts(first))
+    expect(page.locator("#remaining")).to_have_text("9")
+    expect(page.locator(".secret")).to_have_count(0)
+
+    type_guess(second)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator(".feedback")).to_have_text(feedback_text(secret, second))
+    expect(page.locator(".secret")).to_have_count(0)
+
+    type_guess(secret)
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2).locator(".feedback")).to_have_text("4 ● 0 ○")
+    expect(page.locator("#room-status")).to_have_text("finished")
+    expect(page.locator(".result")).to_have_text("Winner: carol")
+    expect(page.locator(".secret .peg")).to_have_text(peg_texts(secret))
+    expect(page.locator("#guess-form")).to_have_count(0)
+    assert_no_errors(tab)
+
+
+# --- (c) JavaScript disabled: form posts only ------------------------------------------
+
+
+def test_solo_game_without_javascript(open_tab, make_server_user):
+    make_server_user("dave")
+    tab = open_tab(js=False)
+    page = tab.page
+
+    def post(selector: str):
+        """Submit a form by its button: a full page load after a POST and its redirect."""
+        with page.expect_navigation() as navigation:
+            page.click(selector)
+        response = navigation.value
+        assert response is not None and response.status == 200, response and response.status
+        posted = response.request.redirected_from
+        assert posted is not None and posted.method == "POST", "expected post/redirect/get"
+        return response
+
+    sign_in(page, "dave")
+    post("form[action='/play/quick/'] button[type=submit]")
+    code = room_code(page)
+    expect(page.locator("#guess-form .palette")).to_be_hidden()  # the JS palette stays hidden
+    secret = secret_of(code)
+    rows = page.locator("#boards .row")
+
+    for n, guess in enumerate([wrong(secret, 6, 1), wrong(secret, 6, 3), secret], start=1):
+        expect(page.locator(".secret")).to_have_count(0)
+        for i, colour in enumerate(guess):
+            page.select_option(f"#guess-form select[name=peg_{i}]", str(colour))
+        post("#guess-form button[type=submit]")
+        expect(page).to_have_url(re.compile(rf"/rooms/{code}/$"))
+        expect(rows).to_have_count(n)
+        expect(rows.nth(n - 1).locator(".feedback")).to_have_text(feedback_text(secret, guess))
+        expect(rows.nth(n - 1).locator(".peg")).to_have_text(peg_texts(guess))
+
+    expect(page.locator("#room-status")).to_have_text("finished")
+    expect(page.locator(".result")).to_have_text("Winner: dave")
+    expect(page.locator(".secret .peg")).to_have_text(peg_texts(secret))
+
+    # Rematch and sign out are plain posts too.
+    post("form[action$='/rematch/'] button[type=submit]")
+    assert room_code(page) != code
+    post("header.site form button[type=submit]")
+    expect(page.locator("header.site nav")).to_contain_text("Sign in")
+    assert_no_errors(tab)
