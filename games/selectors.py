@@ -44,24 +44,33 @@ def guess_list_for_viewer(*, room: Room, user) -> list[Guess]:
     return list(room.guesses.select_related("player__user").order_by("created_at", "id"))
 
 
+# A win with the solver's hints is counted apart: `wins` and the average
+# guesses to solve are the player's own play.
+UNHINTED_WIN = Q(won=True, room__hints_used=False)
+HINTED_WIN = Q(won=True, room__hints_used=True)
+UNHINTED_SOLVE = Q(status=Player.Status.SOLVED, room__hints_used=False)
+
+
 def player_stats(*, user) -> dict:
     """Games finished, wins, average guesses to solve (hinted wins counted apart)."""
     finished = Player.objects.filter(user=user, room__status=Room.Status.FINISHED)
     row = finished.aggregate(
         games=Count("id"),
-        wins=Count("id", filter=Q(won=True)),
+        wins=Count("id", filter=UNHINTED_WIN),
+        hinted_wins=Count("id", filter=HINTED_WIN),
         solved=Count("id", filter=Q(status=Player.Status.SOLVED)),
-        avg_guesses=Avg("solved_in", filter=Q(status=Player.Status.SOLVED)),
+        avg_guesses=Avg("solved_in", filter=UNHINTED_SOLVE),
     )
     by_mode = {
         r["room__mode"]: {"games": r["games"], "wins": r["wins"]}
         for r in finished.values("room__mode").annotate(
-            games=Count("id"), wins=Count("id", filter=Q(won=True))
+            games=Count("id"), wins=Count("id", filter=UNHINTED_WIN)
         )
     }
     return {
         "games": row["games"],
         "wins": row["wins"],
+        "hinted_wins": row["hinted_wins"],
         "solved": row["solved"],
         "avg_guesses": round(row["avg_guesses"], 3) if row["avg_guesses"] is not None else None,
         "by_mode": {mode: by_mode.get(mode, {"games": 0, "wins": 0}) for mode in rules.MODES},
@@ -69,7 +78,7 @@ def player_stats(*, user) -> dict:
 
 
 def leaderboard(*, limit: int = 50, mode: str | None = None) -> list[dict]:
-    """Top players by wins, then fewer guesses to solve, then games played."""
+    """Top players by wins (without hints), then fewer guesses to solve, then games played."""
     condition = Q(players__room__status=Room.Status.FINISHED)
     if mode:
         condition &= Q(players__room__mode=mode)
@@ -77,12 +86,18 @@ def leaderboard(*, limit: int = 50, mode: str | None = None) -> list[dict]:
         get_user_model()
         .objects.annotate(
             games=Count("players", filter=condition),
-            wins=Count("players", filter=condition & Q(players__won=True)),
-            avg_guesses=Avg("players__solved_in", filter=condition & Q(players__status=Player.Status.SOLVED)),
+            wins=Count("players", filter=condition & Q(players__won=True, players__room__hints_used=False)),
+            hinted_wins=Count(
+                "players", filter=condition & Q(players__won=True, players__room__hints_used=True)
+            ),
+            avg_guesses=Avg(
+                "players__solved_in",
+                filter=condition & Q(players__status=Player.Status.SOLVED, players__room__hints_used=False),
+            ),
         )
         .filter(games__gt=0)
         .order_by("-wins", F("avg_guesses").asc(nulls_last=True), "-games", "username")
-        .values("username", "wins", "games", "avg_guesses")[:limit]
+        .values("username", "wins", "hinted_wins", "games", "avg_guesses")[:limit]
     )
     return [
         {**row, "avg_guesses": round(row["avg_guesses"], 3) if row["avg_guesses"] is not None else None}

@@ -39,7 +39,8 @@ class ModeStatsSerializer(serializers.Serializer):
 
 class StatsSerializer(serializers.Serializer):
     games = serializers.IntegerField()
-    wins = serializers.IntegerField()
+    wins = serializers.IntegerField(help_text="Wins without the solver's hints.")
+    hinted_wins = serializers.IntegerField(help_text="Solo wins in games where hints were used.")
     solved = serializers.IntegerField()
     avg_guesses = serializers.FloatField(allow_null=True)
     by_mode = serializers.DictField(child=ModeStatsSerializer())

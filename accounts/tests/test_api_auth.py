@@ -206,6 +206,7 @@ def test_me_returns_id_username_and_empty_stats(alice):
         "stats": {
             "games": 0,
             "wins": 0,
+            "hinted_wins": 0,
             "solved": 0,
             "avg_guesses": None,
             "by_mode": {mode: {"games": 0, "wins": 0} for mode in ("solo", "coop", "race", "duel")},

@@ -108,7 +108,8 @@ class GuessResultSerializer(serializers.Serializer):
 
 class LeaderboardRowSerializer(serializers.Serializer):
     username = serializers.CharField()
-    wins = serializers.IntegerField()
+    wins = serializers.IntegerField(help_text="Wins without the solver's hints.")
+    hinted_wins = serializers.IntegerField(help_text="Solo wins in games where hints were used.")
     games = serializers.IntegerField()
     avg_guesses = serializers.FloatField(allow_null=True, help_text="Average guesses to solve.")
 

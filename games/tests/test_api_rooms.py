@@ -1154,9 +1154,9 @@ def test_leaderboard_orders_players_by_wins(anon_api, alice_api, bob_api, carol_
     response = anon_api.get(LEADERBOARD)
     assert response.status_code == 200
     assert response.json() == [
-        {"username": "alice", "wins": 2, "games": 2, "avg_guesses": 3.0},
-        {"username": "bob", "wins": 1, "games": 1, "avg_guesses": 1.0},
-        {"username": "carol", "wins": 0, "games": 1, "avg_guesses": None},
+        {"username": "alice", "wins": 2, "hinted_wins": 0, "games": 2, "avg_guesses": 3.0},
+        {"username": "bob", "wins": 1, "hinted_wins": 0, "games": 1, "avg_guesses": 1.0},
+        {"username": "carol", "wins": 0, "hinted_wins": 0, "games": 1, "avg_guesses": None},
     ]
 
 
