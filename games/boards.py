@@ -119,5 +119,9 @@ def board_context(state: dict, user) -> dict:
         "can_set_secret": codemaker and waiting and room["secret"] is None,
         "can_rematch": me is not None and finished,
         "can_chat": username is not None,
+        "can_hint": room["mode"] == Room.Mode.SOLO
+        and me is not None
+        and playing
+        and me["status"] == Player.Status.PLAYING,
         "is_over": status in (Room.Status.FINISHED, Room.Status.ABANDONED),
     }

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from games import events, rules
+from games import events, rules, solver
 from games.exceptions import InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
@@ -542,3 +542,36 @@ def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
         )
         room.save()
     return message
+
+
+# --- hints -------------------------------------------------------------------
+
+
+def hint_request(*, room_code: str, user) -> solver.Hint:
+    """The solver's view of a solo game: codes still possible and a next guess.
+
+    Marks the room as hinted, so its win is counted apart in stats. That is
+    a note on the record, not a change of the game: no version, no event.
+    Raises RoomNotFound, NotAllowed (not a player; not solo), WrongState.
+    """
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        player = _player_or_403(room, user)
+        if room.mode != Room.Mode.SOLO:
+            raise NotAllowed("Hints are for solo games only.")
+        _require_status(room, Room.Status.PLAYING)
+        if player.status != Player.Status.PLAYING:
+            raise WrongState("You have finished this game.")
+        history = [
+            (guess, rules.Feedback(exact, misplaced))
+            for guess, exact, misplaced in room.guesses.order_by("number").values_list(
+                "guess", "exact", "misplaced"
+            )
+        ]
+        # Solo: nobody else waits on this row lock while the solver thinks
+        # (bounded well under a second, see docs/solver.md).
+        hint = solver.Solver(room.game_settings).hint(history)
+        if not room.hints_used:
+            room.hints_used = True
+            room.save(update_fields=["hints_used"])
+    return hint

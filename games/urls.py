@@ -11,6 +11,7 @@ urlpatterns = [
     path("rooms/<str:code>/guess/", views.room_guess, name="room-guess"),
     path("rooms/<str:code>/secret/", views.room_secret, name="room-secret"),
     path("rooms/<str:code>/chat/", views.room_chat, name="room-chat"),
+    path("rooms/<str:code>/hint/", views.room_hint, name="room-hint"),
     path("rooms/<str:code>/rematch/", views.room_rematch, name="room-rematch"),
     path("rooms/<str:code>/delete/", views.room_delete, name="room-delete"),
     path("rooms/<str:code>/<str:action>/", views.room_action, name="room-action"),

@@ -262,6 +262,26 @@ def room_chat(request, code: str):
     return _after_action(request, code)
 
 
+@login_required
+@require_POST
+def room_hint(request, code: str):
+    """The solver's hint, shown on the board (not redirected: it is this response's news)."""
+    try:
+        hint = services.hint_request(room_code=code, user=request.user)
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    state = _state_or_404(request, code)
+    palette = boards.colours(state["room"]["settings"]["colors"])
+    extra = {
+        "hint": {
+            "possible": hint.possible,
+            "exact": hint.exact,
+            "pegs": [palette[c] for c in hint.suggestion],
+        }
+    }
+    return _render_board(request, state, extra=extra)
+
+
 def leaderboard(request):
     return render(request, "games/leaderboard.html", {"rows": selectors.leaderboard()})
 

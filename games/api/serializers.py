@@ -106,6 +106,16 @@ class GuessResultSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The room version this guess produced.")
 
 
+class HintSerializer(serializers.Serializer):
+    possible = serializers.IntegerField(help_text="Codes still consistent with the feedback so far.")
+    exact = serializers.BooleanField(
+        help_text="false when the space is too large to count within the time budget: `possible` is then an estimate."
+    )
+    suggestion = serializers.ListField(
+        child=serializers.IntegerField(), help_text="A best next guess (Knuth's minimax)."
+    )
+
+
 class LeaderboardRowSerializer(serializers.Serializer):
     username = serializers.CharField()
     wins = serializers.IntegerField(help_text="Wins without the solver's hints.")

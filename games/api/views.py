@@ -173,6 +173,16 @@ class RoomViewSet(
         return Response(s.GuessSerializer(guesses, many=True, context=context).data)
 
     @extend_schema(
+        summary="A hint from the solver (solo only); the game is then counted as hinted",
+        responses={200: s.HintSerializer, **errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def hint(self, request, code=None):
+        hint = services.hint_request(room_code=code, user=request.user)
+        data = {"possible": hint.possible, "exact": hint.exact, "suggestion": list(hint.suggestion)}
+        return Response(s.HintSerializer(data).data)
+
+    @extend_schema(
         summary="Rematch: a new waiting room with the same settings",
         request=None,
         responses={201: s.RoomSerializer, **errors(403, 404, 409)},
