@@ -177,6 +177,9 @@ REST_KNOX = {
 # many seconds (at once when signing out through the API: see events.tokens_revoked).
 WS_AUTH_RECHECK_SECONDS = env_int("WS_AUTH_RECHECK_SECONDS", 30)
 
+# Computer players (games.bots) wait this long after their last move, a human pace.
+BOT_PACE_SECONDS = float(os.environ.get("BOT_PACE_SECONDS") or 5)
+
 # --- REST framework --------------------------------------------------------
 THROTTLE_DEFAULTS = {
     "anon": "60/min",

@@ -216,7 +216,7 @@ class RoomAdmin(_SuperuserDeletesOnly, _NoLookupsOn, admin.ModelAdmin):
 @admin.register(Player)
 class PlayerAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = ("room_code", "user", "role", "status", "guesses_used", "place", "won")
-    list_filter = ("status", "role", "room__mode")
+    list_filter = ("status", "role", "room__mode", "user__bot_difficulty")
     search_fields = ("user__username", "room__code")
     list_select_related = ("room", "user")
     raw_id_fields = ("room", "user")

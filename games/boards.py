@@ -113,6 +113,10 @@ def board_context(state: dict, user) -> dict:
         and waiting
         and len(players) < settings["max_players"],
         "can_start": is_owner and waiting,
+        "can_add_bot": is_owner
+        and waiting
+        and room["mode"] == Room.Mode.RACE
+        and len(players) < settings["max_players"],
         "can_leave": me is not None and (waiting or (playing and me["status"] == Player.Status.PLAYING)),
         "can_delete": is_owner and waiting,
         "can_guess": me is not None and playing and me["status"] == Player.Status.PLAYING and not codemaker,

@@ -6,8 +6,10 @@ bumps `Room.version` once per event and records that event for the live layer.
 They raise games.exceptions.GameError subclasses; the doors map them.
 """
 
+import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -18,6 +20,7 @@ from games.models import ChatMessage, Guess, Player, Room
 
 NAME_MAX_LENGTH = 60
 CHAT_MAX_LENGTH = 500
+BOT_DIFFICULTIES = ("easy", "hard")
 MIN_PLAYERS_TO_START = {Room.Mode.SOLO: 1, Room.Mode.COOP: 2, Room.Mode.RACE: 2, Room.Mode.DUEL: 2}
 
 
@@ -209,6 +212,40 @@ def room_join(*, room_code: str, user) -> Room:
         events.record(room, "player_joined", player=_player_snapshot(player))
         room.save()
     return room
+
+
+def bot_add(*, room_code: str, user, difficulty: str) -> Player:
+    """The owner adds a computer player to a waiting race. Raises InvalidMove, NotAllowed, RoomNotFound, WrongState."""
+    if difficulty not in BOT_DIFFICULTIES:
+        raise InvalidMove("difficulty must be easy or hard.", field="difficulty")
+    with transaction.atomic():
+        room = _lock_room(room_code)
+        _player_or_403(room, user)
+        if room.owner_id != user.id:
+            raise NotAllowed("Only the room's owner can add a computer player.")
+        if room.mode != Room.Mode.RACE:
+            raise NotAllowed("Bots play races only.")
+        _require_status(room, Room.Status.WAITING)
+        if room.players.count() >= room.max_players:
+            raise WrongState("The room is full.")
+        bot = _bot_user_create(difficulty)
+        # The same join as a person's (same checks, same player_joined event);
+        # the row lock taken above is this transaction's, so it is not waited on.
+        room_join(room_code=room.code, user=bot)
+        return Player.objects.select_related("room", "user").get(room=room, user=bot)
+
+
+def _bot_user_create(difficulty: str):
+    users = get_user_model()
+    for _ in range(20):
+        username = f"bot-{difficulty}-{secrets.token_hex(3)}"
+        if not users.objects.filter(username=username).exists():
+            bot = users(username=username, bot_difficulty=difficulty)
+            # No password can match: a bot never signs in, by cookie or token.
+            bot.set_unusable_password()
+            bot.save()
+            return bot
+    raise RuntimeError("Could not draw a free bot name.")  # pragma: no cover
 
 
 def room_leave(*, room_code: str, user) -> Room:

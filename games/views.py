@@ -190,6 +190,17 @@ def room_action(request, code: str, action: str):
 
 @login_required
 @require_POST
+def room_bot_add(request, code: str):
+    """The owner's "Add computer player" form (a waiting race)."""
+    try:
+        services.bot_add(room_code=code, user=request.user, difficulty=request.POST.get("difficulty", ""))
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return _after_action(request, code)
+
+
+@login_required
+@require_POST
 def room_delete(request, code: str):
     try:
         services.room_delete(room_code=code, user=request.user)

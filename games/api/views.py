@@ -110,6 +110,17 @@ class RoomViewSet(
         return room_response(request, services.room_join(room_code=code, user=request.user))
 
     @extend_schema(
+        summary="Add a computer player to a waiting race (owner)",
+        request=s.BotInputSerializer,
+        responses={201: s.RoomSerializer, **errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def bots(self, request, code=None):
+        data = body(request, s.BotInputSerializer)
+        player = services.bot_add(room_code=code, user=request.user, **data)
+        return room_response(request, player.room, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
         summary="Leave (a forfeit once playing)",
         request=None,
         responses={200: s.RoomSerializer, **errors(403, 404, 409)},
