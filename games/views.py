@@ -94,6 +94,15 @@ def _action_failed(request, code: str, error: GameError | str, *, status: int | 
     return _render_board(request, state, status=status, error=error, extra=extra)
 
 
+def _perform(request, code: str, call, on_success=None):
+    """Run one service call for the board: its GameError re-renders the board with the status."""
+    try:
+        result = call()
+    except GameError as exc:
+        return _action_failed(request, code, exc)
+    return on_success(result) if on_success else _after_action(request, code)
+
+
 def lobby(request):
     context = {
         "create_form": CreateRoomForm(),
@@ -181,42 +190,37 @@ ROOM_ACTIONS = {
 def room_action(request, code: str, action: str):
     if action not in ROOM_ACTIONS:
         raise Http404("No such action.")
-    try:
-        ROOM_ACTIONS[action](room_code=code, user=request.user)
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return _after_action(request, code)
+    return _perform(request, code, lambda: ROOM_ACTIONS[action](room_code=code, user=request.user))
 
 
 @login_required
 @require_POST
 def room_bot_add(request, code: str):
     """The owner's "Add computer player" form (a waiting race)."""
-    try:
-        services.bot_add(room_code=code, user=request.user, difficulty=request.POST.get("difficulty", ""))
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return _after_action(request, code)
+    difficulty = request.POST.get("difficulty", "")
+    return _perform(
+        request, code, lambda: services.bot_add(room_code=code, user=request.user, difficulty=difficulty)
+    )
 
 
 @login_required
 @require_POST
 def room_delete(request, code: str):
-    try:
-        services.room_delete(room_code=code, user=request.user)
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return HttpResponseClientRedirect(reverse("lobby")) if request.htmx else redirect("lobby")
+    def to_lobby(_):
+        return HttpResponseClientRedirect(reverse("lobby")) if request.htmx else redirect("lobby")
+
+    return _perform(request, code, lambda: services.room_delete(room_code=code, user=request.user), to_lobby)
 
 
 @login_required
 @require_POST
 def room_rematch(request, code: str):
-    try:
-        room = services.room_rematch(room_code=code, user=request.user)
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return _redirect_to_room(request, room.code)
+    return _perform(
+        request,
+        code,
+        lambda: services.room_rematch(room_code=code, user=request.user),
+        lambda room: _redirect_to_room(request, room.code),
+    )
 
 
 def _code_form(request, state: dict) -> CodeForm:
@@ -230,16 +234,14 @@ def room_guess(request, code: str):
     form = _code_form(request, _state_or_404(request, code))
     if not form.is_valid():
         return _action_failed(request, code, "Pick a colour for every peg.", status=400)
-    try:
-        services.guess_submit(
-            room_code=code,
-            user=request.user,
-            guess=form.code(),
-            request_id=request.POST.get("request_id") or None,
-        )
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return _after_action(request, code)
+    request_id = request.POST.get("request_id") or None
+    return _perform(
+        request,
+        code,
+        lambda: services.guess_submit(
+            room_code=code, user=request.user, guess=form.code(), request_id=request_id
+        ),
+    )
 
 
 @login_required
@@ -248,11 +250,9 @@ def room_secret(request, code: str):
     form = _code_form(request, _state_or_404(request, code))
     if not form.is_valid():
         return _action_failed(request, code, "Pick a colour for every peg.", status=400)
-    try:
-        services.room_set_secret(room_code=code, user=request.user, secret=form.code())
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return _after_action(request, code)
+    return _perform(
+        request, code, lambda: services.room_set_secret(room_code=code, user=request.user, secret=form.code())
+    )
 
 
 @login_required
@@ -266,31 +266,23 @@ def room_chat(request, code: str):
         return _action_failed(
             request, code, f"Too many messages; try again in {int(wait) + 1} s.", status=429
         )
-    try:
-        services.chat_post(room_code=code, user=request.user, text=form.cleaned_data["text"])
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    return _after_action(request, code)
+    text = form.cleaned_data["text"]
+    return _perform(request, code, lambda: services.chat_post(room_code=code, user=request.user, text=text))
 
 
 @login_required
 @require_POST
 def room_hint(request, code: str):
     """The solver's hint, shown on the board (not redirected: it is this response's news)."""
-    try:
-        hint = services.hint_request(room_code=code, user=request.user)
-    except GameError as exc:
-        return _action_failed(request, code, exc)
-    state = _state_or_404(request, code)
-    palette = boards.colours(state["room"]["settings"]["colors"])
-    extra = {
-        "hint": {
-            "possible": hint.possible,
-            "exact": hint.exact,
-            "pegs": [palette[c] for c in hint.suggestion],
-        }
-    }
-    return _render_board(request, state, extra=extra)
+
+    def show(hint):
+        state = _state_or_404(request, code)
+        palette = boards.colours(state["room"]["settings"]["colors"])
+        pegs = [palette[c] for c in hint.suggestion]
+        extra = {"hint": {"possible": hint.possible, "exact": hint.exact, "pegs": pegs}}
+        return _render_board(request, state, extra=extra)
+
+    return _perform(request, code, lambda: services.hint_request(room_code=code, user=request.user), show)
 
 
 def leaderboard(request):
