@@ -19,11 +19,9 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# `run` starts the computer players' runner (run_bots) beside daphne and stops it with it.
+# daphne also moves the computer players (games.bots.BotRunnerMiddleware).
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py run_bots & bots=$$!; \
-	trap 'kill $$bots 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 # Browser tests drive Debian's Chromium (Playwright's own download is not used).

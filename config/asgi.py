@@ -11,13 +11,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from games.bots import BotRunnerMiddleware  # noqa: E402
 from games.routing import websocket_urlpatterns  # noqa: E402
 from games.ws_auth import websocket_stack  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        # Origin policy → session → Knox token subprotocol → routes (games/ws_auth.py).
-        "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
-    }
+application = BotRunnerMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            # Origin policy → session → Knox token subprotocol → routes (games/ws_auth.py).
+            "websocket": websocket_stack(URLRouter(websocket_urlpatterns)),
+        }
+    )
 )

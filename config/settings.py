@@ -179,6 +179,9 @@ WS_AUTH_RECHECK_SECONDS = env_int("WS_AUTH_RECHECK_SECONDS", 30)
 
 # Computer players (games.bots) wait this long after their last move, a human pace.
 BOT_PACE_SECONDS = float(os.environ.get("BOT_PACE_SECONDS") or 5)
+# Each daphne process moves the bots (games.bots.BotRunnerMiddleware), so
+# their moves reach that process's sockets even on the in-memory layer.
+BOTS_IN_SERVER = env_bool("BOTS_IN_SERVER", True)
 
 # --- REST framework --------------------------------------------------------
 THROTTLE_DEFAULTS = {

@@ -7,6 +7,7 @@ same checks, versions and events as anyone's. `tick()` is driven by
 `manage.py run_bots`; one move per bot per BOT_PACE_SECONDS, a human pace.
 """
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -79,3 +80,35 @@ def tick(now: datetime | None = None) -> int:
         if result is not None:
             moved += 1
     return moved
+
+
+async def run_in_server(interval: float = 1.0) -> None:
+    """The bot loop inside a daphne process, on its event loop.
+
+    Running here (not only in `manage.py run_bots`) matters for the embedded
+    in-memory channel layer: a bot's move is broadcast after commit from this
+    process, so it reaches this process's sockets. With Redis, several
+    server processes may tick at once; a bot's move carries a request_id per
+    board position, so it is applied once.
+    """
+    from channels.db import database_sync_to_async
+
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await database_sync_to_async(tick)()
+        except Exception:  # noqa: BLE001 - the loop must outlive one bad tick; it is logged
+            logger.exception("bot tick failed")
+
+
+class BotRunnerMiddleware:
+    """ASGI wrapper that starts `run_in_server` on the server's loop at the first connection."""
+
+    def __init__(self, app):
+        self.app = app
+        self.task = None
+
+    async def __call__(self, scope, receive, send):
+        if self.task is None and settings.BOTS_IN_SERVER and scope["type"] in ("http", "websocket"):
+            self.task = asyncio.get_running_loop().create_task(run_in_server())
+        return await self.app(scope, receive, send)

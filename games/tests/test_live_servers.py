@@ -428,6 +428,35 @@ STORM_SOCKETS = (3, 3, 3, 3, 2, 2, 2, 2)  # ...so 20 clients are 8 players' 20 s
 STORM_GUESSES = 20
 
 
+def test_a_bots_move_inside_the_server_reaches_a_socket(alice):
+    """daphne moves the bots itself, so their moves reach its sockets even on the in-memory layer."""
+    room = services.room_create(user=alice, mode="race", max_guesses=20)
+    services.bot_add(room_code=room.code, user=alice, difficulty="hard")
+    services.room_start(room_code=room.code, user=alice)
+    room.refresh_from_db()
+    token = token_for(alice)
+
+    async def scenario(server: LiveServer):
+        ws = await open_socket(server, room.code, token)
+        try:
+            state = await recv_json(ws)
+            assert state["type"] == "room.state"
+            bot = next(
+                p["username"] for p in state["room"]["players"] if p["username"].startswith("bot-hard-")
+            )
+            # The socket's own connection started the server's bot loop; the
+            # bot's first guess arrives as a live event, colours hidden from its rival.
+            event = await recv_until(ws, lambda m: m["type"] == "game_update" and m["event"] == "guess")
+            assert (event["username"], event["number"], event["version"]) == (bot, 1, state["version"] + 1)
+            assert event["guess"] is None
+        finally:
+            await ws.close()
+
+    with live_server({"BOT_PACE_SECONDS": "0.2"}) as server:
+        run(scenario(server), [server], timeout=30)
+    assert Guess.objects.filter(room=room, player__user__bot_difficulty="hard").exists()
+
+
 def test_reconnect_storm_loses_and_doubles_nothing(make_user):
     """20 clients in one race room move while their sockets drop and reopen at random.
 
