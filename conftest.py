@@ -53,6 +53,10 @@ def pytest_configure(config):
 def _test_settings(settings, worker_id):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": TEST_THROTTLE_RATES}
+    # The in-process ASGI app must not start a bot loop on each test's
+    # short-lived event loop; bots are driven by bots.tick() in tests, and
+    # the real daphne processes (games/tests/servers.py) run their own loop.
+    settings.BOTS_IN_SERVER = False
     if "KEY_PREFIX" in settings.CACHES["default"]:
         # Redis is shared by parallel workers (and other runs): a fresh key
         # prefix per test starts its throttle counters at zero, where
