@@ -292,10 +292,14 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         ):
             await self.close(code=CLOSE_UNAUTHENTICATED)
 
-    async def send_state(self, state: dict) -> None:
+    def track(self, state: dict) -> None:
+        """Remember what this socket's filtering needs from a fresh room.state."""
         self.version = state["version"]
         self.mode = state["room"]["mode"]
         self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
+
+    async def send_state(self, state: dict) -> None:
+        self.track(state)
         await self.send_json(state)
 
     async def send_event(self, event: dict, *, replay: bool = False) -> None:
@@ -339,9 +343,7 @@ class RoomHtmlConsumer(RoomConsumer):
     """
 
     async def send_state(self, state: dict) -> None:
-        self.version = state["version"]
-        self.mode = state["room"]["mode"]
-        self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
+        self.track(state)
         await self.send_regions(state, controls=True)
 
     async def send_event(self, event: dict, *, replay: bool = False) -> None:
