@@ -16,7 +16,7 @@ from django.db.models import F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from games import rules, services, solver
+from games import selectors, services, solver
 from games.exceptions import GameError
 from games.models import Guess, Player, Room
 
@@ -34,12 +34,7 @@ def bot_move(*, room_code: str, bot) -> services.GuessResult | None:
     )
     if player is None or player.room.status != Room.Status.PLAYING:
         return None
-    history = [
-        (guess, rules.Feedback(exact, misplaced))
-        for guess, exact, misplaced in Guess.objects.filter(player=player)
-        .order_by("number")
-        .values_list("guess", "exact", "misplaced")
-    ]
+    history = selectors.board_history(Guess.objects.filter(player=player))
     # The solver thinks outside any transaction: no room lock is held meanwhile.
     guess = solver.Solver(player.room.game_settings).suggest(history, STRATEGIES[bot.bot_difficulty])
     # A request_id per board position: two runners that pick the same bot at

@@ -155,7 +155,13 @@ def draw_room_code() -> str:
 
 
 def normalize_room_code(code: str) -> str:
-    """Canonical form of a user-typed room code, so lookups are case-insensitive."""
+    """Canonical form of a user-typed room code, so lookups are case-insensitive.
+
+    No room code holds a NUL byte, and PostgreSQL refuses one in a query (a
+    500), so such input becomes "", which matches no room: a 404 at every door.
+    """
+    if "\x00" in code:
+        return ""
     return code.strip().upper()
 
 

@@ -26,9 +26,7 @@ def room_list_visible(*, user) -> QuerySet[Room]:
 
 def room_get_for_viewer(*, room_code: str, user) -> Room:
     """The room if this viewer may see it; private rooms 404 for outsiders. Raises RoomNotFound."""
-    code = rules.normalize_room_code(room_code)
-    # No room code holds a NUL byte, and PostgreSQL rejects one in a query (a 500).
-    room = None if "\x00" in code else _with_relations(Room.objects.filter(code=code)).first()
+    room = _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
     if room is None or not visibility.can_see_room(room, user):
         raise RoomNotFound("No such room.")
     return room
@@ -49,6 +47,12 @@ def guess_list_for_viewer(*, room: Room, user) -> list[Guess]:
 UNHINTED_WIN = Q(won=True, room__hints_used=False)
 HINTED_WIN = Q(won=True, room__hints_used=True)
 UNHINTED_SOLVE = Q(status=Player.Status.SOLVED, room__hints_used=False)
+
+
+def board_history(guesses: QuerySet[Guess]) -> list[tuple[list[int], rules.Feedback]]:
+    """One board's guesses with their feedback, in order: what the solver reads."""
+    rows = guesses.order_by("number").values_list("guess", "exact", "misplaced")
+    return [(guess, rules.Feedback(exact, misplaced)) for guess, exact, misplaced in rows]
 
 
 def player_stats(*, user) -> dict:

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from games import events, rules, solver
+from games import events, rules, selectors, solver
 from games.exceptions import InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
@@ -40,12 +40,8 @@ class GuessResult:
 
 def _lock_room(room_code: str) -> Room:
     """Fetch the room and lock its row until the transaction ends."""
-    code = rules.normalize_room_code(room_code)
-    # No room code holds a NUL byte, and PostgreSQL rejects one in a query (a 500).
-    if "\x00" in code:
-        raise RoomNotFound("No such room.")
     try:
-        return Room.objects.select_for_update().get(code=code)
+        return Room.objects.select_for_update().get(code=rules.normalize_room_code(room_code))
     except Room.DoesNotExist:
         raise RoomNotFound("No such room.") from None
 
@@ -225,12 +221,10 @@ def bot_add(*, room_code: str, user, difficulty: str) -> Player:
             raise NotAllowed("Only the room's owner can add a computer player.")
         if room.mode != Room.Mode.RACE:
             raise NotAllowed("Bots play races only.")
-        _require_status(room, Room.Status.WAITING)
-        if room.players.count() >= room.max_players:
-            raise WrongState("The room is full.")
         bot = _bot_user_create(difficulty)
-        # The same join as a person's (same checks, same player_joined event);
-        # the row lock taken above is this transaction's, so it is not waited on.
+        # The same join as a person's: its checks (waiting, not full) and its
+        # player_joined event. A refused join rolls the bot user back with
+        # this transaction; the row lock above is this transaction's own.
         room_join(room_code=room.code, user=bot)
         return Player.objects.select_related("room", "user").get(room=room, user=bot)
 
@@ -599,12 +593,7 @@ def hint_request(*, room_code: str, user) -> solver.Hint:
         _require_status(room, Room.Status.PLAYING)
         if player.status != Player.Status.PLAYING:
             raise WrongState("You have finished this game.")
-        history = [
-            (guess, rules.Feedback(exact, misplaced))
-            for guess, exact, misplaced in room.guesses.order_by("number").values_list(
-                "guess", "exact", "misplaced"
-            )
-        ]
+        history = selectors.board_history(room.guesses.all())
         # Solo: nobody else waits on this row lock while the solver thinks
         # (bounded well under a second, see docs/solver.md).
         hint = solver.Solver(room.game_settings).hint(history)

@@ -90,6 +90,8 @@ def test_bot_in_a_started_race_is_409(alice, bob, alice_api):
     room = started_race(alice, human=bob)
     response = alice_api.post(bots_url(room.code), {"difficulty": "easy"}, format="json")
     assert response.status_code == 409
+    # The refused join took the bot user it made down with it.
+    assert not get_user_model().objects.exclude(bot_difficulty="").exists()
 
 
 def test_bot_in_a_full_race_is_409(alice, alice_api):
@@ -98,6 +100,7 @@ def test_bot_in_a_full_race_is_409(alice, alice_api):
     response = alice_api.post(bots_url(room.code), {"difficulty": "easy"}, format="json")
     assert response.status_code == 409
     assert response.json()["detail"] == "The room is full."
+    assert get_user_model().objects.exclude(bot_difficulty="").count() == 1
 
 
 def test_bot_in_unknown_room_is_404(alice_api):

@@ -1474,3 +1474,10 @@ def test_sign_up_page_is_rate_limited_per_address(settings):
     assert response.status_code == 429
     assert "Too many sign-ups" in response.content.decode()
     assert not get_user_model().objects.filter(username="frank").exists()
+
+
+def test_join_by_code_with_a_nul_byte_is_404_not_a_server_error(bob):
+    client = Client()
+    client.force_login(bob)
+    response = client.post("/join/", {"code": "AB\x00CDE"})
+    assert response.status_code == 404

@@ -362,6 +362,7 @@ def test_draw_room_code():
         ("  xyz789\n", "XYZ789"),
         ("AbC234", "ABC234"),
         ("ABC234", "ABC234"),
+        ("AB\x00C23", ""),  # no room holds a NUL; PostgreSQL refuses one in a query
     ],
 )
 def test_normalize_room_code(raw, expected):
