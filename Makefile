@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench schema chromium
+.PHONY: run test lint fmt migrate superuser bench schema chromium nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,15 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-test: $(STAMP) chromium
+# The proxy test (games/tests/test_proxy.py) runs Debian's nginx as a child
+# process with a config of its own; the system service is not used.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "Installing Debian's nginx for the proxy test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx; }
+
+test: $(STAMP) chromium nginx
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run
