@@ -13,8 +13,9 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 from django.contrib.auth.models import AnonymousUser
-from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from accounts.auth import TokenAuthentication
 
 PROTOCOL = "mastermind.v1"
 TOKEN_PREFIX = "token."
@@ -33,7 +34,7 @@ def has_origin(scope) -> bool:
 
 @database_sync_to_async
 def authenticate_token(token: str):
-    """(user, AuthToken) for a live token, else (AnonymousUser, None). Expired tokens are deleted by Knox."""
+    """(user, AuthToken) for a live token, else (AnonymousUser, None). An expired token is deleted."""
     try:
         user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())
     except (AuthenticationFailed, UnicodeError):
