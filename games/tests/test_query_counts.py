@@ -59,11 +59,12 @@ def wrong_guess(room: Room) -> list[int]:
 
 
 def test_me_budget(alice, alice_api, django_assert_num_queries):
-    """GET /api/v1/auth/me/: exactly 3 queries on SQLite and PostgreSQL: auth, then the stats
-    totals and the per-mode counts. It was 4, with Knox's scan of the user's tokens."""
+    """GET /api/v1/auth/me/: exactly 2 queries on SQLite and PostgreSQL: auth, then the stats
+    (totals and per-mode counts in one aggregate). It was 4: Knox's scan of the user's tokens
+    and a second, grouped stats query."""
     room = services.quick_play(user=alice)
     services.guess_submit(room_code=room.code, user=alice, guess=room.secret)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = alice_api.get("/api/v1/auth/me/")
     assert response.status_code == 200
     assert response.json()["stats"]["by_mode"]["solo"] == {"games": 1, "wins": 1}
@@ -171,18 +172,18 @@ def test_guess_list_is_constant_in_the_number_of_guesses(
 def test_token_refresh_is_written_at_most_once_per_interval(alice, client_for, django_assert_num_queries):
     """A token in use renews its expiry with one UPDATE only once it would move by more than
     MIN_REFRESH_INTERVAL (an hour): a request an hour and a bit after the last renewal pays
-    `me`'s 3 queries and that UPDATE, the next request 3 again."""
+    `me`'s 2 queries and that UPDATE, the next request 2 again."""
     api = client_for(alice)
     token = AuthToken.objects.get(user=alice)
     token.expiry -= timedelta(seconds=settings.REST_KNOX["MIN_REFRESH_INTERVAL"] + 60)
     token.save(update_fields=["expiry"])
-    with django_assert_num_queries(4) as renewing:
+    with django_assert_num_queries(3) as renewing:
         assert api.get("/api/v1/auth/me/").status_code == 200
     assert [
         q["sql"].split(" SET ")[0] for q in renewing.captured_queries if q["sql"].startswith("UPDATE")
     ] == ['UPDATE "knox_authtoken"']
     renewed = AuthToken.objects.get(pk=token.pk).expiry
     assert renewed > token.expiry
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert api.get("/api/v1/auth/me/").status_code == 200
     assert AuthToken.objects.get(pk=token.pk).expiry == renewed
