@@ -58,6 +58,12 @@ def wrong_guess(room: Room) -> list[int]:
     return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
 
 
+def statements(queries) -> list[str]:
+    """The captured SQL without the savepoint brackets: what a server runs between BEGIN and COMMIT."""
+    sqls = [q["sql"] for q in queries.captured_queries]
+    return [sql for sql in sqls if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
 def test_me_budget(alice, alice_api, django_assert_num_queries):
     """GET /api/v1/auth/me/: exactly 2 queries on SQLite and PostgreSQL: auth, then the stats
     (totals and per-mode counts in one aggregate). It was 4: Knox's scan of the user's tokens
@@ -103,38 +109,86 @@ def test_room_detail_budget(alice, bob, carol, bob_api, django_assert_num_querie
     assert len(response.json()["players"]) == 3
 
 
-def test_race_guess_that_does_not_finish_budget(alice, bob, carol, bob_api, django_assert_max_num_queries):
-    """POST /api/v1/rooms/{code}/guesses/, a race guess that does not end the game: 10 queries on
-    SQLite and PostgreSQL: auth, savepoint, lock the room, the player with their user, insert the
-    guess, update the player, insert the event, update the room, "anyone still playing?", release."""
+def test_race_guess_that_does_not_finish_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """POST /api/v1/rooms/{code}/guesses/, a race guess that does not end the game: exactly 8
+    queries on SQLite and PostgreSQL, 6 statements in the 2 brackets: auth, savepoint, lock the
+    room and its players (with their users) in one statement, insert the guess, insert the
+    event, update the player's changed fields, update the room's version and guess count,
+    release. "Anyone still playing?" is answered from the locked players. It was 11: Knox's
+    token scan, a separate player query, the "still playing?" query, full-row updates."""
     room = started_race(alice, bob, carol)
-    with django_assert_max_num_queries(10):
+    with django_assert_num_queries(8) as queries:
         response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
     assert response.status_code == 201
     assert response.json()["solved"] is False
+    assert len(statements(queries)) == 6
+
+
+def test_race_guess_with_an_idempotency_key_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """The same 8 queries with an Idempotency-Key: the key is not looked up before the move (the
+    unique constraint catches a retry). It was 12."""
+    room = started_race(alice, bob, carol)
+    url = f"{ROOMS}{room.code}/guesses/"
+    with django_assert_num_queries(8):
+        response = bob_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="m1")
+    assert response.status_code == 201
+
+
+def test_retried_guess_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """A retry of an applied move: exactly 7 queries: auth, savepoint, lock, the insert that
+    conflicts, rollback to the savepoint, release, and only now the lookup of the first result."""
+    room = started_race(alice, bob, carol)
+    url = f"{ROOMS}{room.code}/guesses/"
+    first = bob_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="m1")
+    with django_assert_num_queries(7):
+        again = bob_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="m1")
+    assert again.status_code == 201
+    assert again.json() == first.json()
 
 
 def test_race_guess_budget_does_not_grow_with_guesses_made(
-    alice, bob, carol, bob_api, django_assert_max_num_queries
+    alice, bob, carol, bob_api, django_assert_num_queries
 ):
-    """The same 10 queries for the 10th guess on a board as for the 1st."""
+    """The same 8 queries for the 10th guess on a board as for the 1st."""
     room = started_race(alice, bob, carol)
     for _ in range(9):
         services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
         services.guess_submit(room_code=room.code, user=carol, guess=wrong_guess(room))
-    with django_assert_max_num_queries(10):
+    with django_assert_num_queries(8):
         response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
     assert response.status_code == 201
     assert response.json()["number"] == 10
 
 
-def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_max_num_queries):
-    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: 14 queries on
-    SQLite and PostgreSQL: the 10 of a plain guess, less the "still playing?" check, plus the
-    shared board's MAX(number), the award, the players snapshot, the `game_finished` event and a
-    second room update."""
+def test_coop_guess_budget(alice, bob, alice_api, django_assert_num_queries):
+    """A shared-board guess costs the same 8 queries as a race guess: its number comes from the
+    room's guess counter, on the locked row, not from MAX(number) over the guesses (it was 11)."""
+    room = services.room_create(user=alice, mode="coop")
+    services.room_join(room_code=room.code, user=bob)
+    services.room_start(room_code=room.code, user=alice)
+    room.refresh_from_db()
+    services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
+    with django_assert_num_queries(8):
+        response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
+    assert response.status_code == 201
+    assert response.json()["number"] == 2
+
+
+def test_guess_service_budget_the_socket_pays(alice, bob, carol, django_assert_num_queries):
+    """services.guess_submit alone, as the socket's make_move calls it (the socket authenticated
+    at connect): exactly 7 queries, 5 statements in the 2 brackets."""
+    room = started_race(alice, bob, carol)
+    with django_assert_num_queries(7) as queries:
+        services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="s1")
+    assert len(statements(queries)) == 5
+
+
+def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_num_queries):
+    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: exactly 12
+    queries on SQLite and PostgreSQL: the 8 of a plain guess, plus the award, the players
+    snapshot, the `game_finished` event and a second room update (it was 15)."""
     room = services.quick_play(user=alice)
-    with django_assert_max_num_queries(14):
+    with django_assert_num_queries(12):
         response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": room.secret}, format="json")
     assert response.status_code == 201
     assert response.json()["solved"] is True
