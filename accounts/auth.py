@@ -12,6 +12,7 @@ only live tokens against TOKEN_LIMIT_PER_USER), and by
 """
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.signals import token_expired
 
@@ -25,3 +26,9 @@ class TokenAuthentication(KnoxTokenAuthentication):
         auth_token.delete()
         token_expired.send(sender=self.__class__, username=username, source="auth_token")
         return True
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of Knox's class, for this one (drf-spectacular matches exact classes)."""
+
+    target_class = "accounts.auth.TokenAuthentication"
