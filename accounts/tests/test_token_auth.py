@@ -37,6 +37,13 @@ def test_an_expired_token_of_another_device_neither_breaks_nor_is_touched_by_a_r
     assert AuthToken.objects.filter(pk=old_phone.pk).exists()
 
 
+def test_signing_out_reads_only_its_own_token_too(alice):
+    old_phone, _ = token_for(alice, expired=True)
+    _, laptop = token_for(alice)
+    assert client_with(laptop).post("/api/v1/auth/logout/").status_code == 204
+    assert list(AuthToken.objects.filter(user=alice)) == [old_phone]
+
+
 def test_an_expired_token_is_401_and_deleted(alice):
     instance, token = token_for(alice, expired=True)
     response = client_with(token).get(ME)
