@@ -60,7 +60,7 @@ class Plan:
 
     warmup: float = 1.0
     rounds: int = 2
-    round_seconds: float = 4.0
+    round_seconds: float = 3.0
     open_seconds: float = 10.0
     open_rates: tuple = (20, 100)
     overload_factor: float = 3.0
@@ -70,6 +70,8 @@ class Plan:
     # One full recheck period of WS_AUTH_RECHECK_SECONDS (30 s): every socket
     # opened before the window rechecks exactly once in it.
     idle_window: float = 30.0
+    # Opening stops after this long in all (at 48fcf81 a socket opens in ~35 ms of server time).
+    idle_open_budget: float = 180.0
     list_rooms: int = 100
 
     @classmethod
@@ -83,6 +85,7 @@ class Plan:
             fanout_moves=6,
             idle_levels=(200, 500),
             idle_window=5.0,
+            idle_open_budget=30.0,
         )
 
 
@@ -564,6 +567,7 @@ class Bench:
                     settle=2.0,
                     server_cpu=server.cpu_seconds,
                     server_rss=server.rss_bytes,
+                    open_budget=self.plan.idle_open_budget,
                 )
             )
             self.results.idle = levels
@@ -575,7 +579,7 @@ class Bench:
             }
             for level in levels:
                 log(
-                    f"  idle {level.sockets}: {level.cpu_share * 100:.1f} % of a core, "
+                    f"  idle {level.level} ({level.sockets} open): {level.cpu_share * 100:.1f} % of a core, "
                     f"{level.rss / 2**20:.0f} MB, opened {level.open_rate:.0f}/s, closed {level.closed_during}"
                 )
         finally:
@@ -850,10 +854,19 @@ class Report:
         if r.idle:
             top = r.idle[-1]
             closed = sum(level.closed_during for level in r.idle)
+            short = [level for level in r.idle if level.sockets < 0.99 * level.level]
             rows.append(
                 "| idle sockets "
-                + " / ".join(f"{level.sockets:,}" for level in r.idle)
+                + " / ".join(f"{level.level:,}" for level in r.idle)
                 + " | "
+                + (
+                    "open: "
+                    + " / ".join(f"{level.sockets:,}" for level in r.idle)
+                    + " (the rest failed or hit "
+                    f"the {self.b.plan.idle_open_budget:.0f} s cap on opening); "
+                    if short
+                    else ""
+                )
                 + " / ".join(f"{level.cpu_share * 100:.1f} %" for level in r.idle)
                 + " of a core; "
                 + " / ".join(f"{level.rss / 2**20:.0f}" for level in r.idle)
@@ -863,11 +876,11 @@ class Report:
                 + (f"; {closed} closed while idle" if closed else "")
                 + " | – | – | – | – | – | 5000 ≤ 10 % of a core, ≤ 400 MB; opening ≥ 200/s"
                 + mark(
-                    top.sockets >= 5000
+                    top.sockets >= 0.99 * 5000
                     and top.cpu_share <= 0.10
                     and top.rss <= 400 * 2**20
                     and min(level.open_rate for level in r.idle) >= 200
-                    if top.sockets >= 5000
+                    if top.level >= 5000
                     else None
                 )
                 + " |"
@@ -958,8 +971,10 @@ class Report:
             )
         for level in r.idle:
             out.append(
-                f"- idle {level.sockets:,}: opened {level.opened_now:,} at {level.open_rate:.0f}/s "
-                f"({statuses(level.open_failures)}); {level.cpu_share * 100:.1f} % of a core over "
+                f"- idle {level.level:,}: {level.sockets:,} open; opened {level.opened_now:,} at "
+                f"{level.open_rate:.0f}/s ({statuses(level.open_failures)}"
+                f"{''.join(f', {k}: {v}' for k, v in level.open_failures.extra.items())}); "
+                f"{level.cpu_share * 100:.1f} % of a core over "
                 f"{level.window:.0f} s; RSS {level.rss / 2**20:.0f} MB; {level.closed_during} closed while idle"
             )
         if r.idle_close_seconds is not None:

@@ -312,7 +312,7 @@ async def open_loop(
     probe: CpuProbe,
     *,
     expected_status: int = 201,
-    timeout: float = 20.0,
+    timeout: float = 15.0,
     max_connections: int = 2000,
 ) -> OpenLoopResult:
     """Send `requests` ((port, raw bytes)) at `rate` per second, each on an idle connection or a new one."""
@@ -385,11 +385,12 @@ async def open_loop(
 
 
 async def open_many(
-    port: int, targets: list[tuple[str, str]], *, concurrency: int = 50
+    port: int, targets: list[tuple[str, str]], *, concurrency: int = 50, until: float | None = None
 ) -> tuple[list, Recorder, float]:
     """Open one room socket per (room code, token), `concurrency` handshakes at a time.
 
-    Returns the open sockets (each past its room.state), what failed, and the seconds it took.
+    No new handshake starts after `until` (a perf_counter time). Returns the
+    open sockets (each past its room.state), what failed, and the seconds it took.
     """
     limit = asyncio.Semaphore(concurrency)
     opened: list = []
@@ -397,6 +398,9 @@ async def open_many(
 
     async def one(room: str, token: str):
         async with limit:
+            if until is not None and time.perf_counter() >= until:
+                rec.extra["not tried (time cap)"] += 1
+                return
             start = time.perf_counter()
             try:
                 opened.append(await open_room_socket(port, room, token, timeout=OP_TIMEOUT))
@@ -517,6 +521,7 @@ async def fanout(
 
 @dataclass
 class IdleLevel:
+    level: int
     sockets: int
     opened_now: int
     open_failures: Recorder
@@ -536,12 +541,25 @@ async def idle_levels(
     settle: float,
     server_cpu: Callable[[], float],
     server_rss: Callable[[], int],
+    open_budget: float,
 ) -> tuple[list[IdleLevel], float]:
-    """Open sockets up to each level, then read the server's CPU share over an idle window, and its RSS."""
+    """Open sockets up to each level, then read the server's CPU share over an idle window, and its RSS.
+
+    Opening stops for good once `open_budget` seconds of opening have passed
+    (a slow server would otherwise take the whole run); the levels after that
+    are measured with what is open.
+    """
     sockets: list = []
     results = []
+    tried = 0
+    budget_left = open_budget
     for level in levels:
-        new, open_rec, seconds = await open_many(port, targets[len(sockets) : level])
+        start = time.perf_counter()
+        new, open_rec, seconds = await open_many(
+            port, targets[tried:level], until=start + max(0.0, budget_left)
+        )
+        budget_left -= time.perf_counter() - start
+        tried = level
         sockets += new
         await asyncio.sleep(settle)
         before_closed = sum(1 for ws in sockets if ws.close_code is not None)
@@ -552,6 +570,7 @@ async def idle_levels(
         closed = sum(1 for ws in sockets if ws.close_code is not None) - before_closed
         results.append(
             IdleLevel(
+                level=level,
                 sockets=sum(1 for ws in sockets if ws.close_code is None),
                 opened_now=len(new),
                 open_failures=open_rec,
