@@ -138,10 +138,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache ----------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # The pub/sub layer: a group message is published once and each server
+    # process delivers it to its own sockets, where the list-based layer
+    # pushes one copy per socket through Redis (4x slower to reach 1000
+    # sockets here, docs/performance.md). Group membership lives in each
+    # process, so sockets closing en masse leave nothing stale in Redis, and
+    # need no pool connection each (the list layer's group_discard failed
+    # with MaxConnectionsError past 100 at once). Both layers deliver at most
+    # once; the room's event log fills any gap (games/consumers.py).
+    # socket_timeout above redis-py 8's 5 s default, which equals the list
+    # layer's blocking pop and closed idle sockets with 1011
+    # (django/channels_redis#422): harmless here, kept for the day the
+    # layer changes.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+            },
         }
     }
     CACHES = {
