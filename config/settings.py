@@ -135,6 +135,16 @@ else:
 DATABASES = {"default": default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Load: work in flight per server process --------------------------------
+# At most HTTP_MAX_CONCURRENCY requests run at once, HTTP_MAX_QUEUE more wait
+# up to HTTP_QUEUE_TIMEOUT seconds; past that a request gets a fast 503 with
+# Retry-After instead of a 500 after the pool's timeout (config/overload.py).
+# Each running request and each socket database thread (WS_DB_THREADS) may
+# hold a pooled connection: keep their sum within DB_POOL_MAX_SIZE.
+HTTP_MAX_CONCURRENCY = env_int("HTTP_MAX_CONCURRENCY", 8)
+HTTP_MAX_QUEUE = env_int("HTTP_MAX_QUEUE", 16)
+HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 0.5)
+
 # --- Redis: channel layer and cache ----------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
