@@ -144,6 +144,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 HTTP_MAX_CONCURRENCY = env_int("HTTP_MAX_CONCURRENCY", 8)
 HTTP_MAX_QUEUE = env_int("HTTP_MAX_QUEUE", 16)
 HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 0.5)
+# Threads that run the sockets' database work (games/threads.py).
+WS_DB_THREADS = env_int("WS_DB_THREADS", 4)
 
 # --- Redis: channel layer and cache ----------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
