@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench schema chromium nginx
+.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,13 @@ superuser: $(STAMP)
 schema: $(STAMP)
 	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file schema.yaml
 
+# Real servers, real clients (issue #9): bench/perf.py starts daphne, uvicorn and
+# granian on a database of its own and prints the Markdown for docs/performance.md;
+# set DATABASE_URL/REDIS_URL to measure on PostgreSQL + Redis. BENCH_ARGS passes
+# flags (--only, --skip, --out, --logs). bench-quick is a smoke run of the same.
 bench: $(STAMP)
-	DEBUG=0 SECRET_KEY=bench-only $(PY) bench/run.py
+	DEBUG=0 SECRET_KEY=bench-only BENCH_COMMAND="make bench$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/perf.py $(BENCH_ARGS)
 	DEBUG=0 SECRET_KEY=bench-only $(PY) bench/solver.py
+
+bench-quick: $(STAMP)
+	DEBUG=0 SECRET_KEY=bench-only BENCH_COMMAND="make bench-quick$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" $(PY) bench/perf.py --quick $(BENCH_ARGS)

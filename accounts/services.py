@@ -1,8 +1,9 @@
-"""Account writers: sign-up and token issue."""
+"""Account writers: sign-up, token issue and expired-token pruning."""
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
@@ -33,9 +34,23 @@ def token_issue(*, user) -> tuple[AuthToken, str]:
     """
     limit = knox_settings.TOKEN_LIMIT_PER_USER
     with transaction.atomic():
+        # Sign-in is where the user's expired tokens go (a request checks only
+        # its own token, see accounts.auth), so a dead token on a lost phone
+        # never takes a live device's place under the limit.
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         if limit is not None:
             tokens = AuthToken.objects.filter(user=user).order_by("-created")
             stale = list(tokens.values_list("pk", flat=True)[limit - 1 :])
             if stale:
                 AuthToken.objects.filter(pk__in=stale).delete()
         return AuthToken.objects.create(user=user)
+
+
+def token_prune_expired() -> int:
+    """Delete every expired token, of every user; returns how many.
+
+    For users who never sign in again, whose expired tokens token_issue
+    never meets. An expired token is refused anyway; this is housekeeping.
+    """
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    return deleted

@@ -1,7 +1,10 @@
-"""Benchmarks: `make bench` (embedded) or with DATABASE_URL/REDIS_URL set.
+"""The in-process benchmark (the first one; `make bench` now runs bench/perf.py).
 
-Runs on a throwaway test database (created and destroyed here) and prints a
-Markdown table for docs/performance.md. Timings are medians of repeated runs
+`DEBUG=0 SECRET_KEY=b .venv/bin/python bench/run.py`, embedded or with
+DATABASE_URL/REDIS_URL set. Drives the REST API through DRF's test client in
+this process, with no server, on a throwaway database (created and destroyed
+here; on PostgreSQL it is named mm_bench_inproc, never a test database other
+runs use), and prints a Markdown table. Timings are medians of repeated runs
 on a shared, noisy machine: read them as orders of magnitude and ratios.
 """
 
@@ -113,6 +116,8 @@ def bench_api(rows):
 def main():
     setup_test_environment()
     db_label = connection.vendor
+    if db_label == "postgresql":
+        connection.settings_dict["TEST"]["NAME"] = "mm_bench_inproc"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     rows = []
     try:

@@ -199,6 +199,12 @@ REST_KNOX = {
     "AUTO_REFRESH": True,
     "AUTO_REFRESH_MAX_TTL": timedelta(days=env_int("TOKEN_MAX_TTL_DAYS", 90)),
 }
+# Knox saves a renewed expiry only when it would move by more than this many
+# seconds: a token in steady use costs one UPDATE an hour, not one a minute
+# (Knox's default), and expires at most an hour short of TOKEN_TTL after its
+# last use. A tenth of the TTL at most, so a short TOKEN_TTL_HOURS still
+# renews long before the token runs out.
+REST_KNOX["MIN_REFRESH_INTERVAL"] = min(3600, int(REST_KNOX["TOKEN_TTL"].total_seconds()) // 10)
 
 # A socket whose token or session is revoked or expires is closed within this
 # many seconds (at once when signing out through the API: see events.tokens_revoked).
@@ -220,7 +226,7 @@ THROTTLE_DEFAULTS = {
     "chat": "20/min",
 }
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["knox.auth.TokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

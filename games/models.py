@@ -39,6 +39,11 @@ class Room(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_rooms")
     # Bumped by one on every change of state; each bump has exactly one RoomEvent.
     version = models.PositiveIntegerField(default=0)
+    # Guesses made in the room, on every board. On a shared board (every mode
+    # but race) the next guess's number is this plus one: read from the
+    # locked row, not counted with MAX(number) on each guess. Guess's unique
+    # numbers per board stay the safety net.
+    guesses_made = models.PositiveSmallIntegerField(default=0)
 
     code_length = models.PositiveSmallIntegerField(default=4)
     colors = models.PositiveSmallIntegerField(default=6)

@@ -56,28 +56,33 @@ def board_history(guesses: QuerySet[Guess]) -> list[tuple[list[int], rules.Feedb
 
 
 def player_stats(*, user) -> dict:
-    """Games finished, wins, average guesses to solve (hinted wins counted apart)."""
-    finished = Player.objects.filter(user=user, room__status=Room.Status.FINISHED)
-    row = finished.aggregate(
+    """Games finished, wins, average guesses to solve (hinted wins counted apart).
+
+    One query: the per-mode counts are filtered aggregates beside the totals,
+    not a second GROUP BY, since `me` reads these on every call.
+    """
+    per_mode = {}
+    for mode in rules.MODES:
+        in_mode = Q(room__mode=mode)
+        per_mode[f"{mode}_games"] = Count("id", filter=in_mode)
+        per_mode[f"{mode}_wins"] = Count("id", filter=in_mode & UNHINTED_WIN)
+    row = Player.objects.filter(user=user, room__status=Room.Status.FINISHED).aggregate(
         games=Count("id"),
         wins=Count("id", filter=UNHINTED_WIN),
         hinted_wins=Count("id", filter=HINTED_WIN),
         solved=Count("id", filter=Q(status=Player.Status.SOLVED)),
         avg_guesses=Avg("solved_in", filter=UNHINTED_SOLVE),
+        **per_mode,
     )
-    by_mode = {
-        r["room__mode"]: {"games": r["games"], "wins": r["wins"]}
-        for r in finished.values("room__mode").annotate(
-            games=Count("id"), wins=Count("id", filter=UNHINTED_WIN)
-        )
-    }
     return {
         "games": row["games"],
         "wins": row["wins"],
         "hinted_wins": row["hinted_wins"],
         "solved": row["solved"],
         "avg_guesses": round(row["avg_guesses"], 3) if row["avg_guesses"] is not None else None,
-        "by_mode": {mode: by_mode.get(mode, {"games": 0, "wins": 0}) for mode in rules.MODES},
+        "by_mode": {
+            mode: {"games": row[f"{mode}_games"], "wins": row[f"{mode}_wins"]} for mode in rules.MODES
+        },
     }
 
 

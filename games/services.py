@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from games import events, rules, selectors, solver
-from games.exceptions import InvalidMove, NotAllowed, RoomNotFound, WrongState
+from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
 NAME_MAX_LENGTH = 60
@@ -46,16 +45,48 @@ def _lock_room(room_code: str) -> Room:
         raise RoomNotFound("No such room.") from None
 
 
+def _lock_room_and_players(room_code: str) -> tuple[Room, list[Player]]:
+    """The room and its players (with their users) in one statement, all their rows locked.
+
+    `FOR UPDATE OF room, player`, in that order: the room row first, as every
+    other writer locks it (`_lock_room`) before it writes players, so this
+    cannot deadlock with them. The player rows are locked too, not only read:
+    on PostgreSQL a statement that waited for the room's lock re-reads only
+    the rows it locks, and would see the players as they were before the
+    wait (a stale `guesses_used` or `status`). SQLite ignores the clause: its
+    IMMEDIATE transactions have the whole database to themselves.
+    Raises RoomNotFound.
+    """
+    code = rules.normalize_room_code(room_code)
+    players = list(
+        Player.objects.filter(room__code=code)
+        .select_related("room", "user")
+        .select_for_update(of=("room", "self"))
+    )
+    if not players:
+        # No such room, or one with nobody in it (left while waiting).
+        return _lock_room(code), []
+    room = players[0].room
+    for player in players:
+        player.room = room  # one Room instance, so every write sees the others
+    return room, players
+
+
 def _player_or_none(room: Room, user) -> Player | None:
     return Player.objects.select_related("user").filter(room=room, user=user).first()
+
+
+def _not_a_player(room: Room) -> GameError:
+    """What an outsider is told: a private room does not exist for them."""
+    if room.private:
+        return RoomNotFound("No such room.")
+    return NotAllowed("You are not a player in this room.")
 
 
 def _player_or_403(room: Room, user) -> Player:
     player = _player_or_none(room, user)
     if player is None:
-        if room.private:
-            raise RoomNotFound("No such room.")
-        raise NotAllowed("You are not a player in this room.")
+        raise _not_a_player(room)
     return player
 
 
@@ -119,7 +150,8 @@ def _finish(room: Room, *, winner=None, status: str = Room.Status.FINISHED) -> d
         secret=room.secret,
         players=_players_snapshot(room),
     )
-    room.save()
+    # Only what this function changed: the callers saved their own changes.
+    room.save(update_fields=["status", "finished_at", "winner", "version"])
     return event
 
 
@@ -418,90 +450,134 @@ def guess_submit(*, room_code: str, user, guess: list[int], request_id: str | No
     """
     if request_id is not None and not (isinstance(request_id, str) and 1 <= len(request_id) <= 64):
         raise InvalidMove("request_id must be a string of 1 to 64 characters.", field="request_id")
-    with transaction.atomic():
-        room = _lock_room(room_code)
-        player = _player_or_403(room, user)
-        if request_id is not None:
-            # A retry (after a dropped socket, say) of a move already applied:
-            # answer as the first time, apply nothing. Checked before the
-            # state, since the first attempt may have finished the game.
-            earlier = Guess.objects.filter(player=player, request_id=request_id).first()
-            if earlier is not None:
-                if earlier.guess != guess:
-                    raise InvalidMove("This request_id was used for another guess.", field="request_id")
-                return _result_of(earlier, room)
-        if player.role == Player.Role.CODEMAKER:
-            raise NotAllowed("The codemaker watches; only the codebreaker guesses.")
-        _require_status(room, Room.Status.PLAYING)
-        if player.status == Player.Status.SOLVED:
-            raise WrongState("You have already solved this code.")
-        if player.status == Player.Status.OUT:
-            raise WrongState("You have no guesses left.")
-        if player.status == Player.Status.LEFT:
-            raise WrongState("You have left this game.")
-        settings = room.game_settings
-        code = rules.validate_code(guess, settings)
+    # The idempotency key is not looked up before the move: the unique
+    # (player, request_id) catches a retry of an applied move when its insert
+    # conflicts, and only a refused or conflicting move pays for the lookup.
+    try:
+        with transaction.atomic():
+            room, players = _lock_room_and_players(room_code)
+            player = next((p for p in players if p.user_id == user.id), None)
+            if player is None:
+                raise _not_a_player(room)
+            try:
+                code = _guess_check(room, player, guess)
+            except GameError:
+                # A retry of a move that was applied, and perhaps ended the
+                # game or used the last guess: the first result, not a refusal.
+                earlier = _guess_earlier(player, request_id)
+                if earlier is None:
+                    raise
+                return _guess_replay(earlier, room, guess)
+            return _guess_record(room, players, player, code, request_id=request_id)
+    except IntegrityError:
+        # The transaction is rolled back; a conflict on the key means the
+        # same move committed first. Any other conflict is a bug: re-raised.
+        earlier = _guess_earlier(player, request_id)
+        if earlier is None:
+            raise
+        return _guess_replay(earlier, room, guess)
 
-        if room.shared_board:
-            used = Guess.objects.filter(room=room).aggregate(n=Max("number"))["n"] or 0
-        else:
-            used = player.guesses_used
-        if used >= room.max_guesses:  # pragma: no cover - the game ends when the budget is spent
-            raise WrongState("No guesses left.")
-        number = used + 1
-        feedback = rules.score(room.secret, code)
-        solved = rules.is_solved(feedback, settings)
-        remaining = room.max_guesses - number
 
-        stored = Guess(
-            room=room,
-            player=player,
-            number=number,
-            shared_board=room.shared_board,
-            guess=list(code),
-            exact=feedback.exact,
-            misplaced=feedback.misplaced,
-            request_id=request_id,
-        )
-        player.guesses_used += 1
-        if solved:
-            player.status = Player.Status.SOLVED
-            player.solved_in = number
-            player.solved_at = timezone.now()
-        elif remaining == 0 and not room.shared_board:
-            player.status = Player.Status.OUT
-        player.save()
+def _guess_check(room: Room, player: Player, guess: list[int]) -> tuple[int, ...]:
+    """May this player guess now, and is the guess a valid code? Raises NotAllowed, WrongState, InvalidMove."""
+    if player.role == Player.Role.CODEMAKER:
+        raise NotAllowed("The codemaker watches; only the codebreaker guesses.")
+    _require_status(room, Room.Status.PLAYING)
+    if player.status == Player.Status.SOLVED:
+        raise WrongState("You have already solved this code.")
+    if player.status == Player.Status.OUT:
+        raise WrongState("You have no guesses left.")
+    if player.status == Player.Status.LEFT:
+        raise WrongState("You have left this game.")
+    return rules.validate_code(guess, room.game_settings)
 
-        event = events.record(
-            room,
-            "guess",
-            username=user.username,
-            number=number,
-            guess=list(code),
-            exact=feedback.exact,
-            misplaced=feedback.misplaced,
-            solved=solved,
-            remaining=remaining,
-            player=_player_snapshot(player),
-        )
-        room.save()
-        stored.version = event["version"]
-        stored.save()
-        _after_guess(room, player, solved=solved, remaining=remaining)
+
+def _guess_earlier(player: Player, request_id: str | None) -> Guess | None:
+    if request_id is None:
+        return None
+    return Guess.objects.filter(player=player, request_id=request_id).first()
+
+
+def _guess_replay(earlier: Guess, room: Room, guess: list[int]) -> GuessResult:
+    """The first result of a retried move; the same key with another guess is a 400. Raises InvalidMove."""
+    if earlier.guess != guess:
+        raise InvalidMove("This request_id was used for another guess.", field="request_id")
+    return _result_of(earlier, room)
+
+
+def _guess_record(
+    room: Room, players: list[Player], player: Player, code: tuple[int, ...], *, request_id: str | None
+) -> GuessResult:
+    """Write the checked guess, its `guess` event and the player's and room's new state."""
+    number = (room.guesses_made if room.shared_board else player.guesses_used) + 1
+    if number > room.max_guesses:  # pragma: no cover - the game ends when the budget is spent
+        raise WrongState("No guesses left.")
+    feedback = rules.score(room.secret, code)
+    solved = rules.is_solved(feedback, room.game_settings)
+    remaining = room.max_guesses - number
+
+    # Inserted first: a retried key conflicts before anything else is written.
+    # Its version is the one events.record gives the `guess` event below.
+    stored = Guess.objects.create(
+        room=room,
+        player=player,
+        number=number,
+        shared_board=room.shared_board,
+        guess=list(code),
+        exact=feedback.exact,
+        misplaced=feedback.misplaced,
+        request_id=request_id,
+        version=room.version + 1,
+    )
+    player.guesses_used += 1
+    player_fields = ["guesses_used"]
+    if solved:
+        player.status = Player.Status.SOLVED
+        player.solved_in = number
+        player.solved_at = timezone.now()
+        player_fields += ["status", "solved_in", "solved_at"]
+    elif remaining == 0 and not room.shared_board:
+        player.status = Player.Status.OUT
+        player_fields.append("status")
+
+    event = events.record(
+        room,
+        "guess",
+        username=player.user.username,
+        number=number,
+        guess=list(code),
+        exact=feedback.exact,
+        misplaced=feedback.misplaced,
+        solved=solved,
+        remaining=remaining,
+        player=_player_snapshot(player),
+    )
+    assert event["version"] == stored.version
+    room.guesses_made += 1
+    room_fields = ["version", "guesses_made"]
+    if room.mode == Room.Mode.RACE and solved:
+        # Placed in the order they solve. After the event: its player
+        # snapshot is the guess's, before the place is awarded.
+        place = sum(1 for p in players if p.place is not None) + 1
+        player.place = place
+        player.won = place == 1
+        player_fields += ["place", "won"]
+        if place == 1:
+            room.winner = player.user
+            room_fields.append("winner")
+    player.save(update_fields=player_fields)
+    room.save(update_fields=room_fields)
+    _after_guess(room, players, player, solved=solved, remaining=remaining)
     return _result_of(stored, room)
 
 
-def _after_guess(room: Room, player: Player, *, solved: bool, remaining: int) -> None:
-    """Apply the mode's ending rules after a recorded guess."""
+def _after_guess(room: Room, players: list[Player], player: Player, *, solved: bool, remaining: int) -> None:
+    """Apply the mode's ending rules after a recorded guess (a race's places are awarded already)."""
     mode = room.mode
     if mode == Room.Mode.RACE:
-        if solved:
-            place = room.players.filter(place__isnull=False).count() + 1
-            _award(player, place=place)
-            if place == 1:
-                room.winner = player.user
-                room.save(update_fields=["winner"])
-        if not room.players.filter(status=Player.Status.PLAYING).exists():
+        # The players were read under the lock and `player` is up to date:
+        # no query is needed to know whether anyone still plays.
+        if not any(p.status == Player.Status.PLAYING for p in players):
             _finish(room, winner=room.winner)
         return
 

@@ -22,10 +22,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.models import Session
 from django.db.models import Q
 from django.utils import timezone
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.auth import TokenAuthentication
 from games.threads import database_sync_to_async
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def has_origin(scope) -> bool:
 
 @database_sync_to_async
 def authenticate_token(token: str):
-    """(user, AuthToken) for a live token, else (AnonymousUser, None). Expired tokens are deleted by Knox."""
+    """(user, AuthToken) for a live token, else (AnonymousUser, None). An expired token is deleted."""
     try:
         user, auth_token = TokenAuthentication().authenticate_credentials(token.encode())
     except (AuthenticationFailed, UnicodeError):

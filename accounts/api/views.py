@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api import serializers as s
+from accounts.auth import TokenAuthentication
 from games import events, selectors
 from games.api.throttling import LoginThrottle, RegisterThrottle
 from games.api.views import E400, E401, E429, body
@@ -56,6 +57,9 @@ class LoginView(APIView):
 
 
 class LogoutView(knox_views.LogoutView):
+    # Knox's views name Knox's own class; ours reads one token, not all of them.
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(summary="Revoke this token", request=None, responses={204: None, 401: E401})
     def post(self, request, format=None):
         key = request.auth.token_key
@@ -66,6 +70,8 @@ class LogoutView(knox_views.LogoutView):
 
 
 class LogoutAllView(knox_views.LogoutAllView):
+    authentication_classes = [TokenAuthentication]
+
     @extend_schema(summary="Revoke all your tokens", request=None, responses={204: None, 401: E401})
     def post(self, request, format=None):
         response = super().post(request, format)

@@ -1,17 +1,24 @@
 """Query budgets of the hot REST endpoints, pinned so an N+1 cannot creep in.
 
-Every count includes Knox token authentication: 2 queries per request (the
-token with its user, then the user's tokens, which knox scans to purge
-expired ones). A token older than a minute also costs one UPDATE when knox
-renews its expiry; the tokens here are fresh, so that is not counted.
+Every count includes Knox token authentication: 1 query per request, the
+token with its user (accounts.auth checks only that token's expiry, not the
+user's every token). A token also costs one UPDATE when its expiry is
+renewed, at most once per REST_KNOX["MIN_REFRESH_INTERVAL"] (an hour); the
+tokens here are fresh, so that is not counted (test_token_refresh_* pin it).
 
 Inside a test the services' transaction is a savepoint (SAVEPOINT and RELEASE
-count as 2 queries); outside a test it is BEGIN/COMMIT, which Django does not
-log as queries. Counts were measured with CaptureQueriesContext on SQLite and
-on PostgreSQL (psycopg 3) and were the same on both.
+count as 2 queries); in a server it is BEGIN and COMMIT instead, the same two
+round trips, though Django logs only SQLite's BEGIN. The budgets below say
+how many of their queries are these brackets. Counts were measured with
+CaptureQueriesContext on SQLite and on PostgreSQL (psycopg 3) and were the
+same on both.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.conf import settings
+from knox.models import AuthToken
 
 from games import services
 from games.models import Room
@@ -51,19 +58,37 @@ def wrong_guess(room: Room) -> list[int]:
     return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
 
 
+def statements(queries) -> list[str]:
+    """The captured SQL without the savepoint brackets: what a server runs between BEGIN and COMMIT."""
+    sqls = [q["sql"] for q in queries.captured_queries]
+    return [sql for sql in sqls if not sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+def test_me_budget(alice, alice_api, django_assert_num_queries):
+    """GET /api/v1/auth/me/: exactly 2 queries on SQLite and PostgreSQL: auth, then the stats
+    (totals and per-mode counts in one aggregate). It was 4: Knox's scan of the user's tokens
+    and a second, grouped stats query."""
+    room = services.quick_play(user=alice)
+    services.guess_submit(room_code=room.code, user=alice, guess=room.secret)
+    with django_assert_num_queries(2):
+        response = alice_api.get("/api/v1/auth/me/")
+    assert response.status_code == 200
+    assert response.json()["stats"]["by_mode"]["solo"] == {"games": 1, "wins": 1}
+
+
 def test_room_list_is_constant_in_rooms_and_players(make_user, client_for, django_assert_max_num_queries):
-    """GET /api/v1/rooms/: 5 queries on SQLite and PostgreSQL, for 2 rooms × 2 players and 12 rooms
-    with up to 4 players alike: 2 auth, the page of rooms (owner and winner joined, player count
+    """GET /api/v1/rooms/: 4 queries on SQLite and PostgreSQL, for 2 rooms × 2 players and 12 rooms
+    with up to 4 players alike: auth, the page of rooms (owner and winner joined, player count
     annotated), the prefetched players with their users, the prefetched rematch codes."""
     api = client_for(make_user("viewer"))
     make_rooms(make_user, rooms=2, players=2, prefix="small")
-    with django_assert_max_num_queries(5) as small:
+    with django_assert_max_num_queries(4) as small:
         response = api.get(ROOMS)
     assert response.status_code == 200
     assert len(response.json()["results"]) == 2
 
     make_rooms(make_user, rooms=10, players=4, prefix="big")
-    with django_assert_max_num_queries(5) as big:
+    with django_assert_max_num_queries(4) as big:
         response = api.get(ROOMS)
     assert response.status_code == 200
     results = response.json()["results"]
@@ -75,47 +100,95 @@ def test_room_list_is_constant_in_rooms_and_players(make_user, client_for, djang
 
 
 def test_room_detail_budget(alice, bob, carol, bob_api, django_assert_num_queries):
-    """GET /api/v1/rooms/{code}/: exactly 5 queries on SQLite and PostgreSQL: 2 auth, the room
+    """GET /api/v1/rooms/{code}/: exactly 4 queries on SQLite and PostgreSQL: auth, the room
     (owner and winner joined), its players with their users, its rematch code."""
     room = started_race(alice, bob, carol)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = bob_api.get(f"{ROOMS}{room.code}/")
     assert response.status_code == 200
     assert len(response.json()["players"]) == 3
 
 
-def test_race_guess_that_does_not_finish_budget(alice, bob, carol, bob_api, django_assert_max_num_queries):
-    """POST /api/v1/rooms/{code}/guesses/, a race guess that does not end the game: 11 queries on
-    SQLite and PostgreSQL: 2 auth, savepoint, lock the room, the player with their user, insert the
-    guess, update the player, insert the event, update the room, "anyone still playing?", release."""
+def test_race_guess_that_does_not_finish_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """POST /api/v1/rooms/{code}/guesses/, a race guess that does not end the game: exactly 8
+    queries on SQLite and PostgreSQL, 6 statements in the 2 brackets: auth, savepoint, lock the
+    room and its players (with their users) in one statement, insert the guess, insert the
+    event, update the player's changed fields, update the room's version and guess count,
+    release. "Anyone still playing?" is answered from the locked players. It was 11: Knox's
+    token scan, a separate player query, the "still playing?" query, full-row updates."""
     room = started_race(alice, bob, carol)
-    with django_assert_max_num_queries(11):
+    with django_assert_num_queries(8) as queries:
         response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
     assert response.status_code == 201
     assert response.json()["solved"] is False
+    assert len(statements(queries)) == 6
+
+
+def test_race_guess_with_an_idempotency_key_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """The same 8 queries with an Idempotency-Key: the key is not looked up before the move (the
+    unique constraint catches a retry). It was 12."""
+    room = started_race(alice, bob, carol)
+    url = f"{ROOMS}{room.code}/guesses/"
+    with django_assert_num_queries(8):
+        response = bob_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="m1")
+    assert response.status_code == 201
+
+
+def test_retried_guess_budget(alice, bob, carol, bob_api, django_assert_num_queries):
+    """A retry of an applied move: exactly 7 queries: auth, savepoint, lock, the insert that
+    conflicts, rollback to the savepoint, release, and only now the lookup of the first result."""
+    room = started_race(alice, bob, carol)
+    url = f"{ROOMS}{room.code}/guesses/"
+    first = bob_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="m1")
+    with django_assert_num_queries(7):
+        again = bob_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="m1")
+    assert again.status_code == 201
+    assert again.json() == first.json()
 
 
 def test_race_guess_budget_does_not_grow_with_guesses_made(
-    alice, bob, carol, bob_api, django_assert_max_num_queries
+    alice, bob, carol, bob_api, django_assert_num_queries
 ):
-    """The same 11 queries for the 10th guess on a board as for the 1st."""
+    """The same 8 queries for the 10th guess on a board as for the 1st."""
     room = started_race(alice, bob, carol)
     for _ in range(9):
         services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
         services.guess_submit(room_code=room.code, user=carol, guess=wrong_guess(room))
-    with django_assert_max_num_queries(11):
+    with django_assert_num_queries(8):
         response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
     assert response.status_code == 201
     assert response.json()["number"] == 10
 
 
-def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_max_num_queries):
-    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: 15 queries on
-    SQLite and PostgreSQL: the 11 of a plain guess, less the "still playing?" check, plus the
-    shared board's MAX(number), the award, the players snapshot, the `game_finished` event and a
-    second room update."""
+def test_coop_guess_budget(alice, bob, alice_api, django_assert_num_queries):
+    """A shared-board guess costs the same 8 queries as a race guess: its number comes from the
+    room's guess counter, on the locked row, not from MAX(number) over the guesses (it was 11)."""
+    room = services.room_create(user=alice, mode="coop")
+    services.room_join(room_code=room.code, user=bob)
+    services.room_start(room_code=room.code, user=alice)
+    room.refresh_from_db()
+    services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
+    with django_assert_num_queries(8):
+        response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
+    assert response.status_code == 201
+    assert response.json()["number"] == 2
+
+
+def test_guess_service_budget_the_socket_pays(alice, bob, carol, django_assert_num_queries):
+    """services.guess_submit alone, as the socket's make_move calls it (the socket authenticated
+    at connect): exactly 7 queries, 5 statements in the 2 brackets."""
+    room = started_race(alice, bob, carol)
+    with django_assert_num_queries(7) as queries:
+        services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="s1")
+    assert len(statements(queries)) == 5
+
+
+def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_num_queries):
+    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: exactly 12
+    queries on SQLite and PostgreSQL: the 8 of a plain guess, plus the award, the players
+    snapshot, the `game_finished` event and a second room update (it was 15)."""
     room = services.quick_play(user=alice)
-    with django_assert_max_num_queries(15):
+    with django_assert_num_queries(12):
         response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": room.secret}, format="json")
     assert response.status_code == 201
     assert response.json()["solved"] is True
@@ -126,13 +199,13 @@ def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_max_num
 def test_guess_list_is_constant_in_the_number_of_guesses(
     alice, bob, carol, bob_api, django_assert_max_num_queries
 ):
-    """GET /api/v1/rooms/{code}/guesses/: 6 queries on SQLite and PostgreSQL for 2 guesses and for
-    20 alike: 2 auth, the room, its players, its rematch code, the guesses with their players and users. Bob views a
+    """GET /api/v1/rooms/{code}/guesses/: 5 queries on SQLite and PostgreSQL for 2 guesses and for
+    20 alike: auth, the room, its players, its rematch code, the guesses with their players and users. Bob views a
     race, so a rival's colours are hidden per guess without extra queries."""
     room = started_race(alice, bob, carol)
     for user in (alice, bob):
         services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
-    with django_assert_max_num_queries(6) as few:
+    with django_assert_max_num_queries(5) as few:
         response = bob_api.get(f"{ROOMS}{room.code}/guesses/")
     assert response.status_code == 200
     assert len(response.json()) == 2
@@ -140,7 +213,7 @@ def test_guess_list_is_constant_in_the_number_of_guesses(
     for _ in range(6):
         for user in (alice, bob, carol):
             services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
-    with django_assert_max_num_queries(6) as many:
+    with django_assert_max_num_queries(5) as many:
         response = bob_api.get(f"{ROOMS}{room.code}/guesses/")
     assert response.status_code == 200
     items = response.json()
@@ -148,3 +221,23 @@ def test_guess_list_is_constant_in_the_number_of_guesses(
     assert {item["guess"] is None for item in items if item["username"] != "bob"} == {True}
 
     assert len(many) == len(few)
+
+
+def test_token_refresh_is_written_at_most_once_per_interval(alice, client_for, django_assert_num_queries):
+    """A token in use renews its expiry with one UPDATE only once it would move by more than
+    MIN_REFRESH_INTERVAL (an hour): a request an hour and a bit after the last renewal pays
+    `me`'s 2 queries and that UPDATE, the next request 2 again."""
+    api = client_for(alice)
+    token = AuthToken.objects.get(user=alice)
+    token.expiry -= timedelta(seconds=settings.REST_KNOX["MIN_REFRESH_INTERVAL"] + 60)
+    token.save(update_fields=["expiry"])
+    with django_assert_num_queries(3) as renewing:
+        assert api.get("/api/v1/auth/me/").status_code == 200
+    assert [
+        q["sql"].split(" SET ")[0] for q in renewing.captured_queries if q["sql"].startswith("UPDATE")
+    ] == ['UPDATE "knox_authtoken"']
+    renewed = AuthToken.objects.get(pk=token.pk).expiry
+    assert renewed > token.expiry
+    with django_assert_num_queries(2):
+        assert api.get("/api/v1/auth/me/").status_code == 200
+    assert AuthToken.objects.get(pk=token.pk).expiry == renewed

@@ -1,0 +1,34 @@
+"""The app's URLs, plus two bench-only views in front of them."""
+
+from django.http import JsonResponse
+from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.urls import urlpatterns as app_urlpatterns
+
+
+class HelloView(APIView):
+    """The cheapest DRF view: the whole middleware stack and DRF's dispatch, no auth, no throttles, no SQL."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    def get(self, request):
+        return Response({"hello": "world"})
+
+
+def queries(request):
+    """Statements run so far by this process (0 unless BENCH_COUNT_QUERIES=1)."""
+    from bench import querycount
+
+    return JsonResponse({"count": querycount.total()})
+
+
+urlpatterns = [
+    path("bench/hello/", HelloView.as_view()),
+    path("bench/queries/", queries),
+    *app_urlpatterns,
+]
