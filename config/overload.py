@@ -17,6 +17,8 @@ import json
 import logging
 import time
 
+from games import metrics
+
 logger = logging.getLogger(__name__)
 
 EXEMPT_PATHS = ("/healthz",)
@@ -57,23 +59,28 @@ class AdmissionControl:
             if self.waiting >= self.queue:
                 return await self.busy(scope, send)
             self.waiting += 1
+            metrics.HTTP_QUEUED.set(self.waiting)
             try:
                 await asyncio.wait_for(slots.acquire(), self.queue_timeout)
             except TimeoutError:
                 return await self.busy(scope, send)
             finally:
                 self.waiting -= 1
+                metrics.HTTP_QUEUED.set(self.waiting)
         else:
             await slots.acquire()
         self.running += 1
+        metrics.HTTP_RUNNING.set(self.running)
         try:
             return await self.app(scope, receive, send)
         finally:
             self.running -= 1
+            metrics.HTTP_RUNNING.set(self.running)
             slots.release()
 
     async def busy(self, scope, send) -> None:
         self.shed += 1
+        metrics.HTTP_SHED.inc()
         now = time.monotonic()
         if now - self._last_warning >= 10:
             self._last_warning = now

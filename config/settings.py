@@ -80,6 +80,18 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# /metrics for operators (Prometheus text), off unless METRICS_ENABLED=1:
+# request counts and latency by route (django-prometheus), guesses, sockets,
+# events, load shed and the database pool (games/metrics.py).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
+
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -27,7 +27,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from games import boards, events, rules, selectors, services, visibility
+from games import boards, events, metrics, rules, selectors, services, visibility
 from games.api import serializers as s
 from games.api.fields import StrictIntegerField
 from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
@@ -104,6 +104,7 @@ class SafeReceiveMixin:
     """Parse frames defensively: every bad frame gets an `error`, never a traceback."""
 
     handlers: dict = {}
+    metrics_endpoint = "room"
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -142,6 +143,8 @@ class SafeReceiveMixin:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
         self.loop = asyncio.get_running_loop()
+        self.counted = True
+        metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).inc()
         self.credential = credential_of(self.scope)
         credential_watch.add(self)
         await self.join(events.user_group_name(self.user.id))
@@ -152,6 +155,9 @@ class SafeReceiveMixin:
         self.groups_joined.append(group)
 
     async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).dec()
+        metrics.SOCKETS_CLOSED.labels(str(code)).inc()
         credential_watch.discard(self)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -343,6 +349,8 @@ class RoomHtmlConsumer(RoomConsumer):
     never wipes the pegs you are picking.
     """
 
+    metrics_endpoint = "room_html"
+
     async def send_state(self, state: dict) -> None:
         self.track(state)
         await self.send_regions(state, controls=True)
@@ -411,6 +419,8 @@ def _lobby_state() -> dict:
 class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     """`/ws/lobby/`: the joinable public rooms, then room_created/updated/filled/started/finished/deleted."""
 
+    metrics_endpoint = "lobby"
+
     async def connect(self):
         if not await self.accept_signed_in():
             return
@@ -432,6 +442,8 @@ class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
 
 class LobbyHtmlConsumer(LobbyConsumer):
     """`/ws/lobby/html/`: the lobby's room list as HTML fragments."""
+
+    metrics_endpoint = "lobby_html"
 
     async def send_out(self, content: dict) -> None:
         await self.send(text_data=render_to_string("games/live/lobby.html", {"message": content}))
