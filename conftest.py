@@ -68,6 +68,20 @@ def _test_settings(settings, worker_id):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _socket_threads_let_go():
+    """After each test, the socket database threads give back their connections.
+
+    Channels' test communicator turns off the per-call close (it would close
+    the test's own connection), so a pool thread would otherwise keep its
+    connection open and PostgreSQL would refuse to drop the test database.
+    """
+    yield
+    from games.threads import close_connections
+
+    close_connections()
+
+
 @pytest.fixture
 def make_user(django_user_model):
     def make(username: str, password: str = "correct horse battery staple"):

@@ -80,6 +80,18 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# /metrics for operators (Prometheus text), off unless METRICS_ENABLED=1:
+# request counts and latency by route (django-prometheus), guesses, sockets,
+# events, load shed and the database pool (games/metrics.py).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
+
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -135,13 +147,40 @@ else:
 DATABASES = {"default": default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Load: work in flight per server process --------------------------------
+# At most HTTP_MAX_CONCURRENCY requests run at once, HTTP_MAX_QUEUE more wait
+# up to HTTP_QUEUE_TIMEOUT seconds; past that a request gets a fast 503 with
+# Retry-After instead of a 500 after the pool's timeout (config/overload.py).
+# Each running request and each socket database thread (WS_DB_THREADS) may
+# hold a pooled connection: keep their sum within DB_POOL_MAX_SIZE.
+HTTP_MAX_CONCURRENCY = env_int("HTTP_MAX_CONCURRENCY", 8)
+HTTP_MAX_QUEUE = env_int("HTTP_MAX_QUEUE", 16)
+HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 0.5)
+# Threads that run the sockets' database work (games/threads.py).
+WS_DB_THREADS = env_int("WS_DB_THREADS", 4)
+
 # --- Redis: channel layer and cache ----------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # The pub/sub layer: a group message is published once and each server
+    # process delivers it to its own sockets, where the list-based layer
+    # pushes one copy per socket through Redis (4x slower to reach 1000
+    # sockets here, docs/performance.md). Group membership lives in each
+    # process, so sockets closing en masse leave nothing stale in Redis, and
+    # need no pool connection each (the list layer's group_discard failed
+    # with MaxConnectionsError past 100 at once). Both layers deliver at most
+    # once; the room's event log fills any gap (games/consumers.py).
+    # socket_timeout above redis-py 8's 5 s default, which equals the list
+    # layer's blocking pop and closed idle sockets with 1011
+    # (django/channels_redis#422): harmless here, kept for the day the
+    # layer changes.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNELS_PREFIX", "asgi")},
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": os.environ.get("CHANNELS_PREFIX", "asgi"),
+            },
         }
     }
     CACHES = {
@@ -149,6 +188,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mm"),
+            # One pool per process, not one per request (config/cache.py).
+            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
         }
     }
 else:

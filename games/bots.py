@@ -86,7 +86,7 @@ async def run_in_server(interval: float = 1.0) -> None:
     server processes may tick at once; a bot's move carries a request_id per
     board position, so it is applied once.
     """
-    from channels.db import database_sync_to_async
+    from games.threads import database_sync_to_async
 
     while True:
         await asyncio.sleep(interval)

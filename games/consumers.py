@@ -21,27 +21,23 @@ server's history: no gap, no duplicate. `make_move` is idempotent by
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.sessions.backends.base import SessionBase
 from django.template.loader import render_to_string
-from django.utils import timezone
-from knox.models import AuthToken
 
-from games import boards, events, rules, selectors, services, visibility
+from games import boards, events, metrics, rules, selectors, services, visibility
 from games.api import serializers as s
 from games.api.fields import StrictIntegerField
 from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
 from games.exceptions import GameError
 from games.models import Room
-from games.ws_auth import PROTOCOL
+from games.threads import database_sync_to_async
+from games.ws_auth import CLOSE_UNAUTHENTICATED, PROTOCOL, credential_of, credential_watch
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
 MAX_FRAME_CHARS = 16 * 1024
 RESYNC_MAX_EVENTS = 500
@@ -64,21 +60,6 @@ def _events_after(room_code: str, since: int) -> list[dict] | None:
     if room is None:
         return None
     return selectors.room_events_after(room=room, since=since, limit=RESYNC_MAX_EVENTS)
-
-
-def _still_signed_in(scope) -> bool:
-    """Is the credential this socket opened with still good?"""
-    user = scope.get("user")
-    if user is None or not get_user_model().objects.filter(pk=user.pk, is_active=True).exists():
-        return False
-    if scope.get("auth_method") == "token":
-        now = timezone.now()
-        tokens = AuthToken.objects.filter(token_key=scope.get("auth_token_key"), user=user)
-        return any(t.expiry is None or t.expiry > now for t in tokens)
-    # A session signed out (flushed) or expired is gone from the store.
-    session: SessionBase | None = scope.get("session")
-    key = session.session_key if session is not None else None
-    return bool(key) and session.exists(key)
 
 
 def _first_error(errors) -> str:
@@ -123,6 +104,7 @@ class SafeReceiveMixin:
     """Parse frames defensively: every bad frame gets an `error`, never a traceback."""
 
     handlers: dict = {}
+    metrics_endpoint = "room"
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -147,14 +129,46 @@ class SafeReceiveMixin:
         await self.send_json({"type": "error", "request_id": request_id, "code": code, "detail": detail})
 
     async def accept_signed_in(self) -> bool:
-        """Accept (answering mastermind.v1 if offered); close 4401 unless signed in."""
+        """Accept (answering mastermind.v1 if offered); close 4401 unless signed in.
+
+        A signed-in socket joins its user's group, so signing out closes it at
+        once, and the process's credential watch, which closes it within
+        WS_AUTH_RECHECK_SECONDS of any other end of its credential.
+        """
         self.user = self.scope.get("user")
+        self.groups_joined: list[str] = []
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
         if self.user is None or not self.user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
+        self.loop = asyncio.get_running_loop()
+        self.counted = True
+        metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).inc()
+        self.credential = credential_of(self.scope)
+        credential_watch.add(self)
+        await self.join(events.user_group_name(self.user.id))
         return True
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def disconnect(self, code):
+        if getattr(self, "counted", False):
+            metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).dec()
+        metrics.SOCKETS_CLOSED.labels(str(code)).inc()
+        credential_watch.discard(self)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def auth_revoked(self, message):
+        """Signed out through the API: close the sockets of the revoked tokens (None: every token)."""
+        keys = message.get("token_keys")
+        if self.scope.get("auth_method") == "token" and (
+            keys is None or self.scope.get("auth_token_key") in keys
+        ):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
 
 
 # --- the JSON room socket -----------------------------------------------------
@@ -170,42 +184,17 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         self.over = False
         # Set once the viewer may no longer see the room (left a private one).
         self.gone = False
-        self.groups_joined: list[str] = []
-        self.auth_watch = None
         if not await self.accept_signed_in():
             return
         # Subscribe first, then take the snapshot: an event committed in
         # between arrives with a version at or below the snapshot's and is
         # dropped as a duplicate, never lost.
         await self.join(events.group_name(self.room_code))
-        await self.join(events.user_group_name(self.user.id))
         state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
         if state is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.send_state(state)
-        self.auth_watch = asyncio.ensure_future(self.watch_auth())
-
-    async def join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.append(group)
-
-    async def disconnect(self, code):
-        if self.auth_watch is not None:
-            self.auth_watch.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def watch_auth(self):
-        """Close within WS_AUTH_RECHECK_SECONDS once the credential is revoked or expires."""
-        try:
-            while True:
-                await asyncio.sleep(settings.WS_AUTH_RECHECK_SECONDS)
-                if not await database_sync_to_async(_still_signed_in)(self.scope):
-                    await self.close(code=CLOSE_UNAUTHENTICATED)
-                    return
-        except asyncio.CancelledError:
-            pass
 
     # --- client → server ------------------------------------------------------
 
@@ -285,13 +274,6 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
             return False
         return await database_sync_to_async(boards.room_state)(self.room_code, self.user) is None
 
-    async def auth_revoked(self, message):
-        keys = message.get("token_keys")
-        if self.scope.get("auth_method") == "token" and (
-            keys is None or self.scope.get("auth_token_key") in keys
-        ):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-
     def track(self, state: dict) -> None:
         """Remember what this socket's filtering needs from a fresh room.state."""
         self.version = state["version"]
@@ -308,11 +290,36 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         # A replayed event is sent even if at or below self.version: the
         # client asked for it. A live one moves self.version forward.
         self.version = max(self.version, event["version"])
-        await self.send_json(
-            visibility.filter_event(event, mode=self.mode, room_over=self.over, user=self.user)
+        await self.send(
+            text_data=encoded(
+                visibility.filter_event(event, mode=self.mode, room_over=self.over, user=self.user)
+            )
         )
         if event["event"] == "room_deleted" and not replay:
             await self.close(code=CLOSE_NOT_FOUND)
+
+
+# Recently sent frames, by (room, version, event kind, filtered or not): with
+# hundreds of sockets watching a room, each event is encoded once per kind of
+# viewer (in a race, the guesser and everyone else), not once per socket.
+# The event itself is kept and compared, so a code reused by a new room
+# never gets an old room's frame.
+_ENCODED: OrderedDict[tuple, tuple[dict, str]] = OrderedDict()
+_ENCODED_MAX = 1024
+
+
+def encoded(event: dict) -> str:
+    """The event as JSON text, encoded once for every socket that sends the same frame."""
+    key = (event.get("room"), event.get("version"), event.get("event"), event.get("guess") is None)
+    hit = _ENCODED.get(key)
+    if hit is not None and hit[0] == event:
+        _ENCODED.move_to_end(key)
+        return hit[1]
+    text = json.dumps(event)
+    _ENCODED[key] = (event, text)
+    if len(_ENCODED) > _ENCODED_MAX:
+        _ENCODED.popitem(last=False)
+    return text
 
 
 def _request_id_of(text_data) -> str | None:
@@ -341,6 +348,8 @@ class RoomHtmlConsumer(RoomConsumer):
     re-rendered only when what the viewer may do changes, so a rival's guess
     never wipes the pegs you are picking.
     """
+
+    metrics_endpoint = "room_html"
 
     async def send_state(self, state: dict) -> None:
         self.track(state)
@@ -410,17 +419,13 @@ def _lobby_state() -> dict:
 class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     """`/ws/lobby/`: the joinable public rooms, then room_created/updated/filled/started/finished/deleted."""
 
+    metrics_endpoint = "lobby"
+
     async def connect(self):
-        self.in_lobby = False
         if not await self.accept_signed_in():
             return
-        await self.channel_layer.group_add(events.LOBBY_GROUP, self.channel_name)
-        self.in_lobby = True
+        await self.join(events.LOBBY_GROUP)
         await self.send_out(await database_sync_to_async(_lobby_state)())
-
-    async def disconnect(self, code):
-        if self.in_lobby:
-            await self.channel_layer.group_discard(events.LOBBY_GROUP, self.channel_name)
 
     async def on_ping(self, content):
         _validated(PingSerializer, content)
@@ -437,6 +442,8 @@ class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
 
 class LobbyHtmlConsumer(LobbyConsumer):
     """`/ws/lobby/html/`: the lobby's room list as HTML fragments."""
+
+    metrics_endpoint = "lobby_html"
 
     async def send_out(self, content: dict) -> None:
         await self.send(text_data=render_to_string("games/live/lobby.html", {"message": content}))

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from games import metrics
 from games.models import Room, RoomEvent
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ def lobby_notify(room: Room, kind: str) -> None:
 
 def broadcast(room_code: str, event: dict) -> None:
     """Send one committed event to everyone watching the room."""
+    metrics.EVENTS_BROADCAST.labels(event["event"]).inc()
     send_to_group(group_name(room_code), {"type": "room.event", "event": event})
 
 

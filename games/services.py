@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from games import events, rules, selectors, solver
+from games import events, metrics, rules, selectors, solver
 from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
@@ -529,6 +529,8 @@ def _guess_record(
         request_id=request_id,
         version=room.version + 1,
     )
+    mode = room.mode
+    transaction.on_commit(lambda: metrics.GUESSES.labels(mode).inc())
     player.guesses_used += 1
     player_fields = ["guesses_used"]
     if solved:

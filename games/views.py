@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+from django_prometheus.exports import ExportToDjangoView
 
 from games import boards, rules, selectors, services
 from games.api.throttling import ChatThrottle, socket_allows
@@ -56,6 +57,13 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": results}, status=200 if healthy else 503
     )
+
+
+def metrics(request):
+    """Prometheus text for operators; a 404 unless METRICS_ENABLED (it is not for players)."""
+    if not settings.METRICS_ENABLED:
+        raise Http404
+    return ExportToDjangoView(request)
 
 
 # --- pages -------------------------------------------------------------------------

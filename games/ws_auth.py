@@ -9,13 +9,26 @@
   A client that sends no `Origin` (a native app) must bring a token.
 """
 
+import asyncio
+import logging
+import weakref
+from importlib import import_module
+
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.models import Session
+from django.db.models import Q
+from django.utils import timezone
+from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.auth import TokenAuthentication
+from games.threads import database_sync_to_async
+
+logger = logging.getLogger(__name__)
 
 PROTOCOL = "mastermind.v1"
 TOKEN_PREFIX = "token."
@@ -83,3 +96,118 @@ class OriginPolicy:
 def websocket_stack(app):
     """Origin policy, then session auth, then token auth (which may override the session user)."""
     return OriginPolicy(AuthMiddlewareStack(TokenAuthMiddleware(app)))
+
+
+# --- is each open socket still signed in? -------------------------------------------------
+
+CLOSE_UNAUTHENTICATED = 4401
+# Keys per query: well under SQLite's limit on bound parameters.
+CHUNK = 500
+
+
+def credential_of(scope) -> tuple[int, str, str | None]:
+    """(user id, "token" or "session", the token's key or the session's key) for a signed-in socket."""
+    if scope.get("auth_method") == "token":
+        return scope["user"].pk, "token", scope.get("auth_token_key")
+    session = scope.get("session")
+    return scope["user"].pk, "session", session.session_key if session is not None else None
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+
+
+def signed_out(credentials: set[tuple[int, str, str | None]]) -> set[tuple[int, str, str | None]]:
+    """Those of `credentials` that no longer hold: user gone or inactive, token or session gone or expired.
+
+    A few queries for every socket of the process together, however many
+    there are, where a check per socket cost a query (and a thread hop) each.
+    """
+    now = timezone.now()
+    user_ids = sorted({user_id for user_id, _, _ in credentials})
+    active = set()
+    for ids in _chunks(user_ids):
+        active.update(
+            get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+        )
+    token_keys = sorted({key for _, method, key in credentials if method == "token" and key})
+    live_tokens = set()
+    for keys in _chunks(token_keys):
+        live_tokens.update(
+            AuthToken.objects.filter(token_key__in=keys)
+            .filter(Q(expiry__isnull=True) | Q(expiry__gt=now))
+            .values_list("user_id", "token_key")
+        )
+    session_keys = sorted({key for _, method, key in credentials if method == "session" and key})
+    live_sessions = _live_sessions(session_keys, now)
+
+    def holds(credential) -> bool:
+        user_id, method, key = credential
+        if user_id not in active or not key:
+            return False
+        if method == "token":
+            return (user_id, key) in live_tokens
+        return key in live_sessions
+
+    return {credential for credential in credentials if not holds(credential)}
+
+
+def _live_sessions(keys: list[str], now) -> set[str]:
+    """Session keys still in the store and unexpired (a signed-out session is flushed from it)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
+        live = set()
+        for chunk in _chunks(keys):
+            live.update(
+                Session.objects.filter(session_key__in=chunk, expire_date__gt=now).values_list(
+                    "session_key", flat=True
+                )
+            )
+        return live
+    return {key for key in keys if store().exists(key)}  # pragma: no cover - other session engines
+
+
+class CredentialWatch:
+    """One task per server process rechecks every open socket's credential each WS_AUTH_RECHECK_SECONDS.
+
+    Signing out through the API closes a token's sockets at once (through the
+    channel layer, events.tokens_revoked); this catches every other end of a
+    credential — expiry, a token deleted in the admin, a flushed session, a
+    deactivated user — within the period, in a few queries for all sockets.
+    """
+
+    def __init__(self):
+        self.sockets = weakref.WeakSet()
+        self.task: asyncio.Task | None = None
+
+    def add(self, consumer) -> None:
+        self.sockets.add(consumer)
+        loop = asyncio.get_running_loop()
+        # One task per event loop: a server has one loop; each test has its own.
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self.run())
+
+    def discard(self, consumer) -> None:
+        self.sockets.discard(consumer)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(settings.WS_AUTH_RECHECK_SECONDS)
+            try:
+                await self.check()
+            except Exception:  # noqa: BLE001 - the watch must outlive one failed check (database down); logged
+                logger.exception("socket credential check failed")
+
+    async def check(self) -> None:
+        loop = asyncio.get_running_loop()
+        sockets = [consumer for consumer in list(self.sockets) if consumer.loop is loop]
+        if not sockets:
+            return
+        gone = await database_sync_to_async(signed_out)({consumer.credential for consumer in sockets})
+        for consumer in sockets:
+            if consumer.credential in gone:
+                self.discard(consumer)
+                await consumer.close(code=CLOSE_UNAUTHENTICATED)
+
+
+credential_watch = CredentialWatch()

@@ -1,7 +1,9 @@
 """The seam to the live layer: events are logged with their version and sent only after commit."""
 
+import asyncio
+import threading
+
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -13,33 +15,56 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def listener():
+def layer_loop():
+    """One event loop, in a thread of its own, for everything the listener does.
+
+    The Redis pub/sub layer keeps its channels per event loop, as a server
+    process does; `async_to_sync` would start a new loop for each call.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+
+    def call(coro):
+        return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+    yield call
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join()
+    loop.close()
+
+
+@pytest.fixture
+def listener(layer_loop):
     """A real channel on the configured layer (in-memory, or Redis when REDIS_URL is set)."""
-    layer = get_channel_layer()
     joined = []
 
+    async def subscribe(room_code):
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(events.group_name(room_code), channel)
+        return channel
+
     def listen(room_code):
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(events.group_name(room_code), channel)
+        channel = layer_loop(subscribe(room_code))
         joined.append((room_code, channel))
         return channel
 
     yield listen
     for room_code, channel in joined:
-        async_to_sync(layer.group_discard)(events.group_name(room_code), channel)
+        layer_loop(get_channel_layer().group_discard(events.group_name(room_code), channel))
 
 
-def receive(channel, timeout=2.0):
-    import asyncio
+@pytest.fixture
+def receive(layer_loop):
+    def receive(channel, timeout=2.0):
+        return layer_loop(asyncio.wait_for(get_channel_layer().receive(channel), timeout))
 
-    async def get():
-        return await asyncio.wait_for(get_channel_layer().receive(channel), timeout)
-
-    return async_to_sync(get)()
+    return receive
 
 
 def test_join_is_broadcast_after_commit_with_its_version(
-    alice, bob, listener, django_capture_on_commit_callbacks
+    alice, bob, listener, receive, django_capture_on_commit_callbacks
 ):
     room = services.room_create(user=alice, mode="race")
     channel = listener(room.code)
@@ -60,7 +85,7 @@ def test_join_is_broadcast_after_commit_with_its_version(
 
 
 def test_finishing_guess_broadcasts_guess_then_game_finished(
-    alice, listener, django_capture_on_commit_callbacks
+    alice, listener, receive, django_capture_on_commit_callbacks
 ):
     room = services.quick_play(user=alice)
     room.refresh_from_db()
