@@ -572,7 +572,7 @@ class Bench:
             )
             self.results.idle = levels
             self.results.idle_close_seconds = closing
-            time.sleep(2)  # let the server finish its disconnects before reading its log
+            self.settle(server)  # let the server finish its disconnects before reading its log
             self.results.idle_log = {
                 "MaxConnectionsError": server.log_count("MaxConnectionsError"),
                 "tracebacks": server.log_count("Traceback"),
