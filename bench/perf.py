@@ -437,8 +437,20 @@ class Bench:
 
     # -- sections --
 
+    def start_or_skip(self, label: str, kind: str, app: str) -> Server | None:
+        """Start a server, or note why it could not start (e.g. granian missing) and go on."""
+        try:
+            return self.start(label, kind, app)
+        except (RuntimeError, OSError) as exc:
+            self.results.skipped[label] = str(exc).splitlines()[0]
+            log(f"  {label} skipped: {exc}")
+            return None
+
     def ceiling(self):
-        bare = [self.start(label, kind, "bench.bare_asgi:application") for label, kind in BARE.items()]
+        bare = [
+            self.start_or_skip(label, kind, "bench.bare_asgi:application") for label, kind in BARE.items()
+        ]
+        bare = [s for s in bare if s is not None]
         try:
             work = workloads.HttpGet("bare ASGI", "/", authenticated=False)
             totals = self.alternate(work, {s.name: ([s.port], [s]) for s in bare})
@@ -450,11 +462,9 @@ class Bench:
     def stacks(self):
         running = {}
         for label, (kind, app, _) in STACKS.items():
-            try:
-                running[label] = self.start(label, kind, app)
-            except RuntimeError as exc:
-                self.results.skipped[label] = str(exc).splitlines()[0]
-                log(f"  {label} skipped: {exc}")
+            server = self.start_or_skip(label, kind, app)
+            if server is not None:
+                running[label] = server
         try:
             targets = {label: ([s.port], [s]) for label, s in running.items()}
             for key, work, where in (
