@@ -507,10 +507,10 @@ class Bench:
     def open_loop(self):
         capacity = self.capacity()
         over = max(1, round(capacity * self.plan.overload_factor))
-        rates = [*self.plan.open_rates, over]
+        rates = [(rate, False) for rate in self.plan.open_rates] + [(over, True)]
         server = self.start("daphne (open loop)", "daphne", APP)
         try:
-            for rate in rates:
+            for rate, overload in rates:
                 count = max(1, round(rate * self.plan.open_seconds))
                 rooms = solo_rooms(self.seed, math.ceil(count / 20), self.rng)
                 requests = []
@@ -528,9 +528,9 @@ class Bench:
                 self.settle(server)
                 result = run_async(workloads.open_loop(requests, rate, self.probe(server)))
                 label = f"{rate}/s" + (
-                    f" ({self.plan.overload_factor:g}× capacity of {capacity:.0f}/s)" if rate == over else ""
+                    f" ({self.plan.overload_factor:g}× capacity of {capacity:.0f}/s)" if overload else ""
                 )
-                self.results.open_loop.append((label, rate == over, result))
+                self.results.open_loop.append((label, overload, result))
                 log(f"  open loop {label}: {describe_open(result)}")
             self.results.open_loop_log = {
                 "pool timeouts": server.log_count("couldn't get a connection"),
