@@ -337,6 +337,35 @@ def _request_id_of(text_data) -> str | None:
 
 # --- the HTML room socket (htmx ws extension) -------------------------------------
 
+# How long a room read for one event is shared with sockets that get the
+# event a little later.
+SNAPSHOT_SHARE_SECONDS = 1.0
+_snapshots: dict[tuple[str, int], asyncio.Task] = {}
+
+
+async def shared_snapshot(room_code: str, version: int) -> boards.RoomSnapshot | None:
+    """The room as read once after event `version`, shared by every HTML socket of the process.
+
+    Each HTML socket re-renders the board from a fresh state on every event;
+    reading the room once per event, not once per socket, makes the cost of
+    an event one read plus a render per viewer. The read starts after the
+    event was committed, so it shows at least that version.
+    """
+    key = (room_code, version)
+    loop = asyncio.get_running_loop()
+    task = _snapshots.get(key)
+    if task is None or task.get_loop() is not loop:
+        task = loop.create_task(database_sync_to_async(boards.room_snapshot)(room_code))
+        _snapshots[key] = task
+
+        def forget(_, key=key, task=task):
+            loop.call_later(
+                SNAPSHOT_SHARE_SECONDS, lambda: _snapshots.get(key) is task and _snapshots.pop(key)
+            )
+
+        task.add_done_callback(forget)
+    return await asyncio.shield(task)
+
 
 class RoomHtmlConsumer(RoomConsumer):
     """`/ws/rooms/{code}/html/`: the same auth, events and guarantees; frames are HTML for hx-swap-oob.
@@ -362,7 +391,8 @@ class RoomHtmlConsumer(RoomConsumer):
             if not replay:
                 await self.close(code=CLOSE_NOT_FOUND)
             return
-        state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
+        snapshot = await shared_snapshot(self.room_code, event["version"])
+        state = boards.state_for(snapshot, self.user) if snapshot is not None else None
         if state is None:
             return
         self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)

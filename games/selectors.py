@@ -24,9 +24,14 @@ def room_list_visible(*, user) -> QuerySet[Room]:
     return _with_relations(Room.objects.filter(id__in=ids)).annotate(player_count=Count("players"))
 
 
+def room_get(*, room_code: str) -> Room | None:
+    """The room with its owner, winner, players and rematches, whoever asks; None if there is none."""
+    return _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
+
+
 def room_get_for_viewer(*, room_code: str, user) -> Room:
     """The room if this viewer may see it; private rooms 404 for outsiders. Raises RoomNotFound."""
-    room = _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
+    room = room_get(room_code=room_code)
     if room is None or not visibility.can_see_room(room, user):
         raise RoomNotFound("No such room.")
     return room
