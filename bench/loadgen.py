@@ -92,7 +92,8 @@ class HttpProtocol(asyncio.Protocol):
         head = bytes(buf[:end]).decode("latin-1").split("\r\n")
         status = int(head[0].split(" ", 2)[1])
         length = None
-        chunked = close = retry_after = False
+        chunked = close = False
+        retry_after = None
         for line in head[1:]:
             name, _, value = line.partition(":")
             name = name.strip().lower()
@@ -103,7 +104,7 @@ class HttpProtocol(asyncio.Protocol):
             elif name == "connection":
                 close = value.strip().lower() == "close"
             elif name == "retry-after":
-                retry_after = True
+                retry_after = value.strip()
         start = end + 4
         if chunked:
             body = bytearray()
@@ -146,7 +147,7 @@ class HttpConnection:
         self.host = host
         self.port = port
         self.protocol: HttpProtocol | None = None
-        self.retry_after = False  # did the last response carry Retry-After?
+        self.retry_after: str | None = None  # the last response's Retry-After, if any
 
     async def _connect(self):
         loop = asyncio.get_running_loop()
@@ -220,32 +221,47 @@ def percentile(values: list[float], q: float) -> float | None:
 
 @dataclass
 class Recorder:
-    """What one workload saw: latencies of completed operations and every outcome by name."""
+    """What one workload saw: every outcome by name, and the latencies of successes and of failures apart."""
 
     latencies: list[float] = field(default_factory=list)
+    failed_latencies: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
     extra: Counter = field(default_factory=Counter)
+    by_outcome: dict = field(default_factory=dict)
 
     def ok(self, seconds: float, outcome="ok"):
         self.latencies.append(seconds)
         self.outcomes[outcome] += 1
+        self.by_outcome.setdefault(outcome, []).append(seconds)
 
     def fail(self, outcome: str, seconds: float | None = None):
         if seconds is not None:
-            self.latencies.append(seconds)
+            self.failed_latencies.append(seconds)
+            self.by_outcome.setdefault(outcome, []).append(seconds)
         self.outcomes[outcome] += 1
 
     def merge(self, other: "Recorder"):
         self.latencies += other.latencies
+        self.failed_latencies += other.failed_latencies
         self.outcomes.update(other.outcomes)
         self.extra.update(other.extra)
+        for outcome, values in other.by_outcome.items():
+            self.by_outcome.setdefault(outcome, []).extend(values)
 
     @property
     def count(self) -> int:
         return sum(self.outcomes.values())
 
     def p(self, q: float) -> float | None:
+        """Percentile of the successful operations' latencies."""
         return percentile(self.latencies, q)
+
+    def p_all(self, q: float) -> float | None:
+        """Percentile over every answer, failures included (open loop)."""
+        return percentile(self.latencies + self.failed_latencies, q)
+
+    def p_of(self, outcome: str, q: float) -> float | None:
+        return percentile(self.by_outcome.get(outcome, []), q)
 
     def median(self) -> float | None:
         return statistics.median(self.latencies) if self.latencies else None

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from bench.loadgen import (
     HttpConnection,
@@ -29,6 +29,26 @@ from bench.loadgen import (
 
 GUESS_ROOM = {"max_guesses": 20}  # 4 pegs × 6 colours, the defaults
 OP_TIMEOUT = 30.0
+# A refused client (503) waits as long as Retry-After asks, within these bounds.
+RETRY_AFTER_DEFAULT = 1.0
+RETRY_AFTER_MAX = 2.0
+PREPARE_ATTEMPTS = 30
+
+
+class Refused(Exception):
+    """A 503: the server asked the client to come back later."""
+
+    def __init__(self, what: str, retry_after: str | None):
+        super().__init__(what)
+        self.what = what
+        self.wait = retry_wait(retry_after)
+
+
+def retry_wait(retry_after: str | None) -> float:
+    try:
+        return min(RETRY_AFTER_MAX, max(0.0, float(retry_after)))
+    except (TypeError, ValueError):
+        return RETRY_AFTER_DEFAULT
 
 
 def random_guess(rng: random.Random, length: int = 4, colors: int = 6) -> list[int]:
@@ -102,20 +122,30 @@ class HttpGet(Workload):
             rec.ok(elapsed)
         else:
             rec.fail(str(status), elapsed)
+            if status == 503:
+                raise Refused(self.name, client.conn.retry_after)
 
 
-async def quick_play(client: Client, rec: Recorder | None = None) -> str:
-    """A started solo room of 20 guesses for this client (POST /api/v1/quick-play/)."""
+async def quick_play(client: Client, rec: Recorder | None = None, *, attempts: int = 1) -> str:
+    """A started solo room of 20 guesses for this client (POST /api/v1/quick-play/).
+
+    A 503 is retried after its Retry-After, up to `attempts` tries in all.
+    """
     request = build_request(
         "POST", "/api/v1/quick-play/", port=client.port, token=client.token, body=GUESS_ROOM
     )
-    status, body = await client.conn.json(request, OP_TIMEOUT)
-    if rec is not None:
-        rec.extra[f"quick-play {status}"] += 1
-    if status != 201:
-        raise RuntimeError(f"quick-play answered {status}: {str(body)[:200]}")
-    client.room = body["code"]
-    return client.room
+    for attempt in range(attempts):
+        status, body = await client.conn.json(request, OP_TIMEOUT)
+        if rec is not None:
+            rec.extra[f"quick-play {status}"] += 1
+        if status == 201:
+            client.room = body["code"]
+            return client.room
+        if status != 503:
+            raise RuntimeError(f"quick-play answered {status}: {str(body)[:200]}")
+        if attempt + 1 < attempts:
+            await asyncio.sleep(retry_wait(client.conn.retry_after))
+    raise Refused("quick-play", client.conn.retry_after)
 
 
 class RestGuess(Workload):
@@ -125,7 +155,7 @@ class RestGuess(Workload):
 
     async def prepare(self, client):
         if client.room is None:
-            await quick_play(client)
+            await quick_play(client, attempts=PREPARE_ATTEMPTS)
 
     async def step(self, client, rec):
         if client.room is None:
@@ -148,6 +178,8 @@ class RestGuess(Workload):
             rec.fail(str(status), elapsed)
             if status in (403, 404, 409):
                 client.room = None
+            elif status == 503:
+                raise Refused(self.name, client.conn.retry_after)
 
 
 class SocketGuess(Workload):
@@ -157,7 +189,7 @@ class SocketGuess(Workload):
 
     async def prepare(self, client):
         if client.ws is None:
-            await self._open(client)
+            await self._open(client, attempts=PREPARE_ATTEMPTS)
 
     async def release(self, client):
         # Between rounds the socket would sit idle while other servers are
@@ -167,16 +199,16 @@ class SocketGuess(Workload):
             with contextlib.suppress(TimeoutError, ConnectionClosed, OSError):
                 await asyncio.wait_for(ws.close(), 5)
 
-    async def _open(self, client, rec=None):
+    async def _open(self, client, rec=None, attempts: int = 1):
         if client.room is None:
-            await quick_play(client, rec)
+            await quick_play(client, rec, attempts=attempts)
         client.ws = await open_room_socket(client.port, client.room, client.token, timeout=OP_TIMEOUT)
 
     async def step(self, client, rec):
         if client.ws is None:
             try:
                 await self._open(client, rec)
-            except (InvalidHandshake, InvalidStatus, ConnectionClosed, OSError, TimeoutError) as exc:
+            except (InvalidHandshake, ConnectionClosed, OSError, TimeoutError) as exc:
                 rec.fail(f"open {type(exc).__name__}")
                 await asyncio.sleep(0.1)
                 return
@@ -282,6 +314,12 @@ async def closed_loop(
         while time.perf_counter() < deadline:
             try:
                 await workload.step(client, m.rec)
+            except Refused as exc:
+                # A polite client comes back after Retry-After. A refused operation is
+                # already counted as a 503; a refused quick play is counted here.
+                if exc.what == "quick-play":
+                    m.rec.fail("quick-play 503")
+                await asyncio.sleep(min(exc.wait, max(0.0, deadline - time.perf_counter())))
             except (OSError, TimeoutError, RuntimeError, ConnectionClosed, KeyError, ValueError) as exc:
                 m.rec.fail(type(exc).__name__)
                 client.conn.close()
@@ -340,7 +378,7 @@ async def open_loop(
             elapsed = time.perf_counter() - due
             if status == expected_status:
                 rec.ok(elapsed, str(status))
-            elif status == 503 and not conn.retry_after:
+            elif status == 503 and conn.retry_after is None:
                 rec.fail("503 without Retry-After", elapsed)
             else:
                 rec.fail(str(status), elapsed)
