@@ -154,8 +154,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Each running request and each socket database thread (WS_DB_THREADS) may
 # hold a pooled connection: keep their sum within DB_POOL_MAX_SIZE.
 HTTP_MAX_CONCURRENCY = env_int("HTTP_MAX_CONCURRENCY", 8)
-HTTP_MAX_QUEUE = env_int("HTTP_MAX_QUEUE", 16)
-HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 0.5)
+HTTP_MAX_QUEUE = env_int("HTTP_MAX_QUEUE", 64)
+HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 1.0)
+# HTTP runs on HTTP_MAX_CONCURRENCY threads: "wsgi", Django's WSGI handler
+# inside the ASGI app (a2wsgi), or "asgi", Django's ASGI handler
+# (config/serving.py; docs/performance.md compares them).
+HTTP_HANDLER = os.environ.get("HTTP_HANDLER", "wsgi")
 # Threads that run the sockets' database work (games/threads.py).
 WS_DB_THREADS = env_int("WS_DB_THREADS", 4)
 

@@ -6,9 +6,10 @@ which starts from `room_state()`, the same per-viewer serialisation the JSON
 socket and REST send.
 """
 
-from games import selectors
+from dataclasses import dataclass
+
+from games import selectors, visibility
 from games.api import serializers as s
-from games.exceptions import RoomNotFound
 from games.models import Player, Room
 
 # Okabe–Ito's colour-blind-safe palette, then two more; every peg also shows
@@ -34,21 +35,46 @@ def colours(count: int) -> list[dict]:
     ]
 
 
-def room_state(room_code: str, user) -> dict | None:
-    """The room as this viewer may see it: SPEC §4's `room.state` message."""
-    try:
-        room = selectors.room_get_for_viewer(room_code=room_code, user=user)
-    except RoomNotFound:
+@dataclass(frozen=True)
+class RoomSnapshot:
+    """A room with everything its board shows, read once, for any number of viewers."""
+
+    room: Room
+    guesses: list
+    chat: list[dict]
+
+
+def room_snapshot(room_code: str) -> RoomSnapshot | None:
+    """Read the room (with players and rematches), its guesses and recent chat: five queries; None if no such room."""
+    room = selectors.room_get(room_code=room_code)
+    if room is None:
         return None
-    guesses = selectors.guess_list_for_viewer(room=room, user=user)
+    return RoomSnapshot(
+        room=room,
+        guesses=selectors.guess_list_for_viewer(room=room, user=None),
+        chat=selectors.chat_recent(room=room),
+    )
+
+
+def state_for(snapshot: RoomSnapshot, user) -> dict | None:
+    """The snapshot as this viewer may see it, without a query; None if they may not see the room."""
+    room = snapshot.room
+    if not visibility.can_see_room(room, user):
+        return None
     context = {"user": user, "room": room}
     return {
         "type": "room.state",
         "version": room.version,
         "room": s.RoomSerializer(room, context=context).data,
-        "guesses": s.GuessSerializer(guesses, many=True, context=context).data,
-        "chat": selectors.chat_recent(room=room),
+        "guesses": s.GuessSerializer(snapshot.guesses, many=True, context=context).data,
+        "chat": snapshot.chat,
     }
+
+
+def room_state(room_code: str, user) -> dict | None:
+    """The room as this viewer may see it: SPEC §4's `room.state` message."""
+    snapshot = room_snapshot(room_code)
+    return state_for(snapshot, user) if snapshot is not None else None
 
 
 def board_context(state: dict, user) -> dict:

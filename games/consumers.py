@@ -23,6 +23,7 @@ import json
 import logging
 from collections import OrderedDict
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -60,6 +61,14 @@ def _events_after(room_code: str, since: int) -> list[dict] | None:
     if room is None:
         return None
     return selectors.room_events_after(room=room, since=since, limit=RESYNC_MAX_EVENTS)
+
+
+def _throttled(throttle_class, what: str, service, **kwargs):
+    """Count the action against its throttle, then run the service: one trip to a database thread."""
+    wait = socket_allows(throttle_class, kwargs["user"])
+    if wait is not None:
+        raise ProtocolError(f"{what}; try again in {int(wait) + 1} s.", "throttled")
+    return service(**kwargs)
 
 
 def _first_error(errors) -> str:
@@ -127,6 +136,20 @@ class SafeReceiveMixin:
 
     async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
         await self.send_json({"type": "error", "request_id": request_id, "code": code, "detail": detail})
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its per-message `aclose_old_connections()`.
+
+        That call hops to the main sync thread before every message (every
+        event to every socket) to tidy that thread's connections; these
+        sockets do their database work on games.threads' pool, whose calls
+        close their own connections, so the hop only cost CPU (10 % of a
+        socket guess's profile in issue #9).
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def accept_signed_in(self) -> bool:
         """Accept (answering mastermind.v1 if offered); close 4401 unless signed in.
@@ -204,11 +227,14 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
 
     async def on_make_move(self, content):
         data = _validated(MakeMoveSerializer, content)
-        wait = await database_sync_to_async(socket_allows)(GuessThrottle, self.user)
-        if wait is not None:
-            raise ProtocolError(f"Too many moves; try again in {int(wait) + 1} s.", "throttled")
-        result = await database_sync_to_async(services.guess_submit)(
-            room_code=self.room_code, user=self.user, guess=data["guess"], request_id=data["request_id"]
+        result = await database_sync_to_async(_throttled)(
+            GuessThrottle,
+            "Too many moves",
+            services.guess_submit,
+            room_code=self.room_code,
+            user=self.user,
+            guess=data["guess"],
+            request_id=data["request_id"],
         )
         await self.send_json(
             {
@@ -235,11 +261,13 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
 
     async def on_chat(self, content):
         data = _validated(ChatSerializer, content)
-        wait = await database_sync_to_async(socket_allows)(ChatThrottle, self.user)
-        if wait is not None:
-            raise ProtocolError(f"Too many messages; try again in {int(wait) + 1} s.", "throttled")
-        await database_sync_to_async(services.chat_post)(
-            room_code=self.room_code, user=self.user, text=data["text"]
+        await database_sync_to_async(_throttled)(
+            ChatThrottle,
+            "Too many messages",
+            services.chat_post,
+            room_code=self.room_code,
+            user=self.user,
+            text=data["text"],
         )
 
     handlers = {
@@ -337,6 +365,35 @@ def _request_id_of(text_data) -> str | None:
 
 # --- the HTML room socket (htmx ws extension) -------------------------------------
 
+# How long a room read for one event is shared with sockets that get the
+# event a little later.
+SNAPSHOT_SHARE_SECONDS = 1.0
+_snapshots: dict[tuple[str, int], asyncio.Task] = {}
+
+
+async def shared_snapshot(room_code: str, version: int) -> boards.RoomSnapshot | None:
+    """The room as read once after event `version`, shared by every HTML socket of the process.
+
+    Each HTML socket re-renders the board from a fresh state on every event;
+    reading the room once per event, not once per socket, makes the cost of
+    an event one read plus a render per viewer. The read starts after the
+    event was committed, so it shows at least that version.
+    """
+    key = (room_code, version)
+    loop = asyncio.get_running_loop()
+    task = _snapshots.get(key)
+    if task is None or task.get_loop() is not loop:
+        task = loop.create_task(database_sync_to_async(boards.room_snapshot)(room_code))
+        _snapshots[key] = task
+
+        def forget(_, key=key, task=task):
+            loop.call_later(
+                SNAPSHOT_SHARE_SECONDS, lambda: _snapshots.get(key) is task and _snapshots.pop(key)
+            )
+
+        task.add_done_callback(forget)
+    return await asyncio.shield(task)
+
 
 class RoomHtmlConsumer(RoomConsumer):
     """`/ws/rooms/{code}/html/`: the same auth, events and guarantees; frames are HTML for hx-swap-oob.
@@ -362,7 +419,8 @@ class RoomHtmlConsumer(RoomConsumer):
             if not replay:
                 await self.close(code=CLOSE_NOT_FOUND)
             return
-        state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
+        snapshot = await shared_snapshot(self.room_code, event["version"])
+        state = boards.state_for(snapshot, self.user) if snapshot is not None else None
         if state is None:
             return
         self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)

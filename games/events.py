@@ -6,6 +6,7 @@ transaction) and schedules the broadcast for after the commit, so no viewer
 ever hears of a change that was rolled back.
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -118,11 +119,35 @@ def broadcast(room_code: str, event: dict) -> None:
     send_to_group(group_name(room_code), {"type": "room.event", "event": event})
 
 
+# The server process's event loop (config/serving.RememberServerLoop sets it).
+server_loop: asyncio.AbstractEventLoop | None = None
+SEND_TIMEOUT = 10.0
+
+
 def send_to_group(group: str, message: dict) -> None:
+    """Send from synchronous code, on the server's own loop when there is one.
+
+    A request thread of the WSGI pool knows no event loop, and `async_to_sync`
+    would start a new one for each call, with a new Redis connection (the
+    pub/sub layer keeps its connections per loop). On the server's loop every
+    broadcast shares the process's one connection. Elsewhere (management
+    commands, tests without a server) `async_to_sync` is right.
+    """
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         return
+    loop = server_loop
+    if loop is not None and loop.is_running() and not _running_on(loop):
+        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(SEND_TIMEOUT)
+        return
     async_to_sync(layer.group_send)(group, message)
+
+
+def _running_on(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def tokens_revoked(*, user_id: int, token_keys: list[str] | None) -> None:

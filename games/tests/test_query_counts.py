@@ -241,3 +241,34 @@ def test_token_refresh_is_written_at_most_once_per_interval(alice, client_for, d
     with django_assert_num_queries(2):
         assert api.get("/api/v1/auth/me/").status_code == 200
     assert AuthToken.objects.get(pk=token.pk).expiry == renewed
+
+
+def test_a_room_read_once_serves_every_viewer_without_another_query(
+    alice, bob, carol, dave, django_assert_num_queries
+):
+    """The HTML sockets read a room once per event (5 queries) and serialise it per viewer for free."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from games import boards
+
+    room = started_race(alice, bob)
+    services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
+    services.chat_post(room_code=room.code, user=carol, text="go bob")
+    private = services.room_create(user=dave, mode="race", private=True)
+
+    with django_assert_num_queries(5):
+        snapshot = boards.room_snapshot(room.code)
+    hidden = boards.room_snapshot(private.code)
+    with django_assert_num_queries(0):
+        states = {user.username: boards.state_for(snapshot, user) for user in (alice, bob, carol)}
+        anonymous = boards.state_for(snapshot, AnonymousUser())
+        outsider = boards.state_for(hidden, carol)
+
+    # The same per-viewer views as before: bob sees his colours, alice and carol do not.
+    assert states["bob"]["guesses"][0]["guess"] is not None
+    assert states["alice"]["guesses"][0]["guess"] is None
+    assert states["carol"]["guesses"][0]["guess"] is None
+    assert states["carol"]["chat"][0]["text"] == "go bob"
+    assert anonymous["room"]["code"] == room.code
+    assert outsider is None
+    assert states["bob"] == boards.room_state(room.code, bob)
