@@ -90,11 +90,14 @@ class Plan:
 
 
 STACKS = {
-    # label: (server kind, ASGI app, the bare app's label for its ceiling)
-    "daphne": ("daphne", APP, "bare daphne"),
-    "uvicorn": ("uvicorn", APP, "bare uvicorn"),
-    "granian": ("granian", APP, "bare granian"),
-    "daphne + a2wsgi": ("daphne", "bench.asgi_wsgi:application", "bare daphne"),
+    # label: (server kind, ASGI app, the bare app's label for its ceiling, extra environment).
+    # As shipped, HTTP runs on Django's WSGI handler in a thread pool
+    # (HTTP_HANDLER=wsgi, config/serving.py); the last stack is Django's ASGI
+    # handler on the same daphne, the other way config.asgi can serve HTTP.
+    "daphne": ("daphne", APP, "bare daphne", {}),
+    "uvicorn": ("uvicorn", APP, "bare uvicorn", {}),
+    "granian": ("granian", APP, "bare granian", {}),
+    "daphne, Django's ASGI handler": ("daphne", APP, "bare daphne", {"HTTP_HANDLER": "asgi"}),
 }
 BARE = {
     "bare daphne": "daphne",
@@ -437,10 +440,10 @@ class Bench:
 
     # -- sections --
 
-    def start_or_skip(self, label: str, kind: str, app: str) -> Server | None:
+    def start_or_skip(self, label: str, kind: str, app: str, extra: dict | None = None) -> Server | None:
         """Start a server, or note why it could not start (e.g. granian missing) and go on."""
         try:
-            return self.start(label, kind, app)
+            return self.start(label, kind, app, extra)
         except (RuntimeError, OSError) as exc:
             self.results.skipped[label] = str(exc).splitlines()[0]
             log(f"  {label} skipped: {exc}")
@@ -461,8 +464,8 @@ class Bench:
 
     def stacks(self):
         running = {}
-        for label, (kind, app, _) in STACKS.items():
-            server = self.start_or_skip(label, kind, app)
+        for label, (kind, app, _, extra) in STACKS.items():
+            server = self.start_or_skip(label, kind, app, extra)
             if server is not None:
                 running[label] = server
         try:
