@@ -48,10 +48,28 @@ class PooledThreadsASGIHandler(ASGIHandler):
                 executor.shutdown(wait=False)
 
 
+class CoroutineReceive:
+    """Hand the app a `receive` that returns a coroutine, whatever the server's returns.
+
+    a2wsgi reads a request body with `run_coroutine_threadsafe(receive())`,
+    which takes only coroutines; granian's `receive()` returns another
+    awaitable, and every request with a body failed with a 500 under it.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        async def receive_coroutine():
+            return await receive()
+
+        return await self.app(scope, receive_coroutine, send)
+
+
 def http_application(handler: str, *, threads: int):
     """The ASGI app for HTTP: "wsgi" (a2wsgi over Django's WSGI handler) or "asgi"."""
     if handler == "wsgi":
-        return WSGIMiddleware(get_wsgi_application(), workers=threads)
+        return CoroutineReceive(WSGIMiddleware(get_wsgi_application(), workers=threads))
     if handler == "asgi":
         return PooledThreadsASGIHandler(keep=threads)
     raise ValueError(f"HTTP_HANDLER must be wsgi or asgi, not {handler!r}")
