@@ -6,7 +6,9 @@ waited for a thread and a database connection, the pool's wait ran out after
 `HTTP_MAX_CONCURRENCY` requests run at once, at most `HTTP_MAX_QUEUE` wait
 for a slot (each for at most `HTTP_QUEUE_TIMEOUT` seconds), and any other is
 answered at once with 503 and `Retry-After` (SPEC §3, §6): a client that
-retries later gets in, and the requests already admitted stay fast.
+retries later gets in, and the requests already admitted stay fast. A
+request that would wait longer than the timeout (by the recent time per
+request) is refused on arrival rather than after the wait.
 
 WebSocket handshakes are not counted here (a socket holds no slot while it
 is idle), nor is `/healthz`, which a load balancer must still reach.
@@ -39,6 +41,8 @@ class AdmissionControl:
         self.running = 0
         self.waiting = 0
         self.shed = 0
+        # Seconds a request holds its slot, a moving average: how long a newcomer would queue.
+        self.service_time = 0.0
         self._slots: asyncio.Semaphore | None = None
         self._loop = None
         self._last_warning = 0.0
@@ -56,7 +60,11 @@ class AdmissionControl:
             return await self.app(scope, receive, send)
         slots = self.slots()
         if slots.locked():
-            if self.waiting >= self.queue:
+            # Refuse at once, not after the wait, when the queue is full or
+            # the wait it would face already exceeds the timeout: a 503 is
+            # worth the most when it is fast.
+            expected_wait = (self.waiting + 1) * self.service_time / self.concurrency
+            if self.waiting >= self.queue or expected_wait > self.queue_timeout:
                 return await self.busy(scope, send)
             self.waiting += 1
             metrics.HTTP_QUEUED.set(self.waiting)
@@ -71,9 +79,11 @@ class AdmissionControl:
             await slots.acquire()
         self.running += 1
         metrics.HTTP_RUNNING.set(self.running)
+        started = time.monotonic()
         try:
             return await self.app(scope, receive, send)
         finally:
+            self.service_time += 0.1 * (time.monotonic() - started - self.service_time)
             self.running -= 1
             metrics.HTTP_RUNNING.set(self.running)
             slots.release()

@@ -155,7 +155,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # hold a pooled connection: keep their sum within DB_POOL_MAX_SIZE.
 HTTP_MAX_CONCURRENCY = env_int("HTTP_MAX_CONCURRENCY", 8)
 HTTP_MAX_QUEUE = env_int("HTTP_MAX_QUEUE", 64)
-HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 1.0)
+HTTP_QUEUE_TIMEOUT = float(os.environ.get("HTTP_QUEUE_TIMEOUT") or 0.5)
 # HTTP runs on HTTP_MAX_CONCURRENCY threads: "wsgi", Django's WSGI handler
 # inside the ASGI app (a2wsgi), or "asgi", Django's ASGI handler
 # (config/serving.py; docs/performance.md compares them).

@@ -176,3 +176,21 @@ def test_a_burst_past_capacity_gets_201_or_a_fast_503_never_a_500(alice):
             assert body == {"detail": BUSY_DETAIL, "code": "unavailable"}
     assert after == 200
     assert "Traceback" not in log_tail, log_tail
+
+
+@pytest.mark.asyncio
+async def test_a_request_that_would_wait_past_the_timeout_is_refused_on_arrival():
+    held = HeldApp()
+    app = AdmissionControl(held, concurrency=1, queue=10, queue_timeout=10)
+    running = await start(app)
+    await settle()
+    # Requests have lately held their slot for a minute each: a newcomer would
+    # wait longer than the 10 s timeout, so it is told at once (the answer is
+    # read within 2 s), while the slot is still held.
+    app.service_time = 60.0
+    status, headers, _ = await response(await start(app))
+    assert status == 503
+    assert headers["retry-after"] == "1"
+    assert held.entered == 1
+    held.release.set()
+    assert (await response(running))[0] == 200
