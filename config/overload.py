@@ -61,10 +61,11 @@ class AdmissionControl:
         slots = self.slots()
         if slots.locked():
             # Refuse at once, not after the wait, when the queue is full or
-            # the wait it would face already exceeds the timeout: a 503 is
-            # worth the most when it is fast.
+            # the wait ahead is already more than half the timeout: a 503 is
+            # worth the most when it is fast, and the estimate is a moving
+            # average, so the margin keeps the admitted from timing out later.
             expected_wait = (self.waiting + 1) * self.service_time / self.concurrency
-            if self.waiting >= self.queue or expected_wait > self.queue_timeout:
+            if self.waiting >= self.queue or expected_wait > self.queue_timeout / 2:
                 return await self.busy(scope, send)
             self.waiting += 1
             metrics.HTTP_QUEUED.set(self.waiting)
