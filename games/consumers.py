@@ -166,7 +166,6 @@ class SafeReceiveMixin:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
         self.loop = asyncio.get_running_loop()
-        self.counted = True
         metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).inc()
         self.credential = credential_of(self.scope)
         credential_watch.add(self)
@@ -178,7 +177,8 @@ class SafeReceiveMixin:
         self.groups_joined.append(group)
 
     async def disconnect(self, code):
-        if getattr(self, "counted", False):
+        # Only a signed-in socket was counted open (and has a credential).
+        if hasattr(self, "credential"):
             metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).dec()
         metrics.SOCKETS_CLOSED.labels(str(code)).inc()
         credential_watch.discard(self)

@@ -173,7 +173,6 @@ def signed_out(credentials: set[tuple[int, str, str | None]]) -> set[tuple[int, 
 
 def _live_sessions(keys: list[str], now) -> set[str]:
     """Session keys still in the store and unexpired (a signed-out session is flushed from it)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
     if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
         live = set()
         for chunk in _chunks(keys):
@@ -183,7 +182,8 @@ def _live_sessions(keys: list[str], now) -> set[str]:
                 )
             )
         return live
-    return {key for key in keys if store().exists(key)}  # pragma: no cover - other session engines
+    store = import_module(settings.SESSION_ENGINE).SessionStore  # pragma: no cover - other session engines
+    return {key for key in keys if store().exists(key)}  # pragma: no cover
 
 
 class CredentialWatch:
