@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from games import metrics
+from games import metrics, rows
 from games.models import Room, RoomEvent
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def record(room: Room, kind: str, **payload) -> dict:
     """
     assert kind in KINDS, kind
     room.version += 1
-    RoomEvent.objects.create(room=room, version=room.version, kind=kind, payload=payload)
+    rows.insert(RoomEvent(room=room, version=room.version, kind=kind, payload=payload))
     event = build(room_code=room.code, version=room.version, kind=kind, payload=payload)
 
     # robust: a channel layer outage must not turn a committed move into a
@@ -121,7 +121,8 @@ def broadcast(room_code: str, event: dict) -> None:
 
 # The server process's event loop (config/serving.RememberServerLoop sets it).
 server_loop: asyncio.AbstractEventLoop | None = None
-SEND_TIMEOUT = 10.0
+# Sends handed to the server's loop and not yet done (a task needs a reference).
+_sending: set[asyncio.Task] = set()
 
 
 def send_to_group(group: str, message: dict) -> None:
@@ -132,15 +133,34 @@ def send_to_group(group: str, message: dict) -> None:
     pub/sub layer keeps its connections per loop). On the server's loop every
     broadcast shares the process's one connection. Elsewhere (management
     commands, tests without a server) `async_to_sync` is right.
+
+    From a thread the send is handed to the loop and not waited for: the
+    caller's transaction has committed, and the event is in the room's log
+    whatever happens to the message (delivery is at most once either way;
+    sockets fill gaps from the log). Waiting held a request or socket
+    thread for a round trip to the loop and to Redis for nothing (issue #9).
+    A failed send is logged.
     """
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         return
     loop = server_loop
     if loop is not None and loop.is_running() and not _running_on(loop):
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(SEND_TIMEOUT)
+        loop.call_soon_threadsafe(_start_sending, layer, group, message)
         return
     async_to_sync(layer.group_send)(group, message)
+
+
+def _start_sending(layer, group: str, message: dict) -> None:
+    task = asyncio.get_running_loop().create_task(layer.group_send(group, message))
+    _sending.add(task)
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task) -> None:
+    _sending.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("A group message was not sent: %r", task.exception())
 
 
 def _running_on(loop: asyncio.AbstractEventLoop) -> bool:

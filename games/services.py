@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from games import events, metrics, rules, selectors, solver
+from games import events, metrics, rows, rules, selectors, solver
 from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
@@ -58,17 +58,10 @@ def _lock_room_and_players(room_code: str) -> tuple[Room, list[Player]]:
     Raises RoomNotFound.
     """
     code = rules.normalize_room_code(room_code)
-    players = list(
-        Player.objects.filter(room__code=code)
-        .select_related("room", "user")
-        .select_for_update(of=("room", "self"))
-    )
-    if not players:
+    room, players = rows.lock_room_and_players(code)
+    if room is None:
         # No such room, or one with nobody in it (left while waiting).
         return _lock_room(code), []
-    room = players[0].room
-    for player in players:
-        player.room = room  # one Room instance, so every write sees the others
     return room, players
 
 
@@ -518,16 +511,18 @@ def _guess_record(
 
     # Inserted first: a retried key conflicts before anything else is written.
     # Its version is the one events.record gives the `guess` event below.
-    stored = Guess.objects.create(
-        room=room,
-        player=player,
-        number=number,
-        shared_board=room.shared_board,
-        guess=list(code),
-        exact=feedback.exact,
-        misplaced=feedback.misplaced,
-        request_id=request_id,
-        version=room.version + 1,
+    stored = rows.insert(
+        Guess(
+            room=room,
+            player=player,
+            number=number,
+            shared_board=room.shared_board,
+            guess=list(code),
+            exact=feedback.exact,
+            misplaced=feedback.misplaced,
+            request_id=request_id,
+            version=room.version + 1,
+        )
     )
     mode = room.mode
     transaction.on_commit(lambda: metrics.GUESSES.labels(mode).inc())
@@ -567,8 +562,8 @@ def _guess_record(
         if place == 1:
             room.winner = player.user
             room_fields.append("winner")
-    player.save(update_fields=player_fields)
-    room.save(update_fields=room_fields)
+    rows.update(player, player_fields)
+    rows.update(room, room_fields)
     _after_guess(room, players, player, solved=solved, remaining=remaining)
     return _result_of(stored, room)
 

@@ -424,6 +424,45 @@ async def test_invalid_guess_is_error_invalid(ws, alice, bob, guess):
     assert await guess_count(code) == 0
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"guess": [0, 1, 2, 3], "request_id": 5},
+        {"guess": [0, 1, 2, 3], "request_id": ""},
+        {"guess": [0, 1, 2, 3], "request_id": "x" * 65},
+        {"guess": [0, 1, 2, 3]},
+        {"guess": [0, 1, 2, 3], "request_id": "r", "colour": 1},
+        {"guess": [0, 1, 2, 3.0], "request_id": "r"},
+        {"guess": [], "request_id": "r"},
+        {"guess": {"0": 1}, "request_id": "r"},
+    ],
+    ids=[
+        "numeric-id",
+        "empty-id",
+        "long-id",
+        "no-id",
+        "extra-field",
+        "float-colour",
+        "empty-guess",
+        "object",
+    ],
+)
+async def test_a_malformed_make_move_is_invalid_and_not_counted_as_a_move(ws, alice, bob, settings, frame):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "guess": "1/min"},
+    }
+    code = await make_room(alice, "coop", join=[bob], start=True)
+    comm, _ = await ws.room(alice, code)
+    await comm.send_json_to({"type": "make_move", **frame})
+    error = await receive(comm)
+    assert (error["type"], error["code"]) == ("error", "invalid")
+    assert await guess_count(code) == 0
+    # The rate's one move is still there: the malformed frame did not use it.
+    await move(comm, wrong(await secret_of(code)), "good")
+    assert (await receive(comm))["type"] == "move.accepted"
+
+
 async def test_spectator_make_move_is_not_allowed(ws, alice, bob, carol):
     code = await make_room(alice, join=[bob], start=True)
     comm, _ = await ws.room(carol, code)
