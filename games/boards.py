@@ -6,7 +6,7 @@ which starts from `room_state()`, the same per-viewer serialisation the JSON
 socket and REST send.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from games import selectors, visibility
 from games.api import serializers as s
@@ -42,6 +42,8 @@ class RoomSnapshot:
     room: Room
     guesses: list
     chat: list[dict]
+    # state_for's answers, by kind of viewer (see _viewer_key).
+    views: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def room_snapshot(room_code: str) -> RoomSnapshot | None:
@@ -61,14 +63,33 @@ def state_for(snapshot: RoomSnapshot, user) -> dict | None:
     room = snapshot.room
     if not visibility.can_see_room(room, user):
         return None
-    context = {"user": user, "room": room}
-    return {
-        "type": "room.state",
-        "version": room.version,
-        "room": s.RoomSerializer(room, context=context).data,
-        "guesses": s.GuessSerializer(snapshot.guesses, many=True, context=context).data,
-        "chat": snapshot.chat,
-    }
+    key = _viewer_key(room, user)
+    state = snapshot.views.get(key)
+    if state is None:
+        context = {"user": user, "room": room}
+        state = {
+            "type": "room.state",
+            "version": room.version,
+            "room": s.RoomSerializer(room, context=context).data,
+            "guesses": s.GuessSerializer(snapshot.guesses, many=True, context=context).data,
+            "chat": snapshot.chat,
+        }
+        snapshot.views[key] = state
+    return state
+
+
+def _viewer_key(room: Room, user):
+    """Viewers who see a room alike share one key: every outsider one, each player and the owner their own.
+
+    What a viewer sees (games.visibility) depends only on whether they are a
+    player (their own colours in a race), the owner (a duel's secret), or
+    neither. The answer is shared, so callers must not change it.
+    """
+    if visibility.is_player(room, user) or (
+        getattr(user, "is_authenticated", False) and user.id == room.owner_id
+    ):
+        return user.id
+    return None
 
 
 def room_state(room_code: str, user) -> dict | None:

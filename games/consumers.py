@@ -233,7 +233,12 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         # between arrives with a version at or below the snapshot's and is
         # dropped as a duplicate, never lost.
         await self.join(events.group_name(self.room_code))
-        state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
+        await self.send_fresh_state()
+
+    async def send_fresh_state(self) -> None:
+        """A `room.state` read after this call (after the subscription), or close 4404."""
+        snapshot = await fresh_snapshot(self.room_code)
+        state = boards.state_for(snapshot, self.user) if snapshot is not None else None
         if state is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -267,11 +272,7 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         missed = await database_sync_to_async(_events_after)(self.room_code, since)
         if missed is None or since > self.version:
             # Too far behind, or ahead of what we know: start again from a snapshot.
-            state = await database_sync_to_async(boards.room_state)(self.room_code, self.user)
-            if state is None:
-                await self.close(code=CLOSE_NOT_FOUND)
-                return
-            await self.send_state(state)
+            await self.send_fresh_state()
             return
         for event in missed:
             await self.send_event(event, replay=True)
@@ -317,7 +318,8 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     async def left_private_room(self, event: dict) -> bool:
         if event["event"] != "player_left" or event.get("username") != self.user.username:
             return False
-        return await database_sync_to_async(boards.room_state)(self.room_code, self.user) is None
+        snapshot = await fresh_snapshot(self.room_code)
+        return snapshot is None or boards.state_for(snapshot, self.user) is None
 
     def track(self, state: dict) -> None:
         """Remember what this socket's filtering needs from a fresh room.state."""
@@ -410,6 +412,46 @@ async def shared_snapshot(room_code: str, version: int) -> boards.RoomSnapshot |
 
         task.add_done_callback(forget)
     return await asyncio.shield(task)
+
+
+class _FreshRead:
+    """One room read, marked started (from its database thread) just before its first query."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.task: asyncio.Task | None = None
+
+    def read(self, room_code: str) -> boards.RoomSnapshot | None:
+        self.started = True
+        return boards.room_snapshot(room_code)
+
+
+_fresh_reads: dict[str, _FreshRead] = {}
+
+
+async def fresh_snapshot(room_code: str) -> boards.RoomSnapshot | None:
+    """The room as read by a query that starts after this call, shared with the sockets that ask before it starts.
+
+    A socket subscribes to the room's group and then asks: any read that has
+    not started yet sees every event the socket may have missed, so sockets
+    opening onto the same room together (a crowd arriving, reconnects after
+    a restart) share one read and one serialisation per kind of viewer,
+    instead of one of each per socket (issue #9: a read and its serialisers
+    were most of a handshake's CPU).
+    """
+    loop = asyncio.get_running_loop()
+    pending = _fresh_reads.get(room_code)
+    if pending is None or pending.started or pending.task.get_loop() is not loop:
+        pending = _FreshRead()
+        pending.task = loop.create_task(database_sync_to_async(pending.read)(room_code))
+        _fresh_reads[room_code] = pending
+
+        def forget(_, pending=pending):
+            if _fresh_reads.get(room_code) is pending:
+                del _fresh_reads[room_code]
+
+        pending.task.add_done_callback(forget)
+    return await asyncio.shield(pending.task)
 
 
 class RoomHtmlConsumer(RoomConsumer):
