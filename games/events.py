@@ -13,7 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from games import metrics, rows
+from config import rows as sql
+from games import metrics
 from games.models import Room, RoomEvent
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def record(room: Room, kind: str, **payload) -> dict:
     """
     assert kind in KINDS, kind
     room.version += 1
-    rows.insert(RoomEvent(room=room, version=room.version, kind=kind, payload=payload))
+    sql.insert(RoomEvent(room=room, version=room.version, kind=kind, payload=payload))
     event = build(room_code=room.code, version=room.version, kind=kind, payload=payload)
 
     # robust: a channel layer outage must not turn a committed move into a

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config import rows as sql
 from games import events, metrics, rows, rules, selectors, solver
 from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
@@ -511,7 +512,7 @@ def _guess_record(
 
     # Inserted first: a retried key conflicts before anything else is written.
     # Its version is the one events.record gives the `guess` event below.
-    stored = rows.insert(
+    stored = sql.insert(
         Guess(
             room=room,
             player=player,
@@ -562,8 +563,8 @@ def _guess_record(
         if place == 1:
             room.winner = player.user
             room_fields.append("winner")
-    rows.update(player, player_fields)
-    rows.update(room, room_fields)
+    sql.update(player, player_fields)
+    sql.update(room, room_fields)
     _after_guess(room, players, player, solved=solved, remaining=remaining)
     return _result_of(stored, room)
 

@@ -1,4 +1,4 @@
-"""games.rows: the guess path's precompiled statements read and write what the ORM would.
+"""config.rows and games.rows: the hot paths's precompiled statements read and write what the ORM would.
 
 Each test puts the hand-built statement beside the ORM doing the same thing on
 the same database (SQLite here, PostgreSQL in the PostgreSQL run) and
@@ -12,6 +12,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from config.rows import insert, select_joined, update
 from games import rows, services
 from games.models import Guess, Player, Room, RoomEvent
 
@@ -73,7 +74,7 @@ def test_an_insert_writes_the_row_the_orm_writes(alice):
         request_id=None,
         version=room.version + 1,
     )
-    fast = rows.insert(Guess(**fields))
+    fast = insert(Guess(**fields))
     orm = Guess.objects.create(**{**fields, "number": 2, "version": room.version + 2, "request_id": "k"})
 
     assert fast.pk is not None and fast.pk != orm.pk
@@ -94,7 +95,7 @@ def test_an_insert_of_json_keeps_nested_payloads(alice):
         "guess": [1, 2],
         "player": {"place": None, "solved_at": "2026-11-27T00:00:00"},
     }
-    event = rows.insert(RoomEvent(room=room, version=99, kind="guess", payload=payload))
+    event = insert(RoomEvent(room=room, version=99, kind="guess", payload=payload))
     assert RoomEvent.objects.get(pk=event.pk).payload == payload
 
 
@@ -104,10 +105,26 @@ def test_an_update_writes_only_the_named_fields(alice):
     player.guesses_used = 3
     player.solved_at = timezone.now()
     player.status = Player.Status.OUT  # changed in memory, not named: not written
-    rows.update(player, ["guesses_used", "solved_at"])
+    update(player, ["guesses_used", "solved_at"])
 
     stored = Player.objects.get(pk=player.pk)
     assert stored.guesses_used == 3
     assert stored.solved_at == player.solved_at
     assert stored.status == Player.Status.PLAYING
     assert Room.objects.get(pk=room.pk).version == room.version  # other rows untouched
+
+
+def test_a_joined_read_gives_the_tokens_and_users_the_orm_gives(alice, bob):
+    from knox.models import AuthToken
+
+    first, _ = AuthToken.objects.create(alice)
+    AuthToken.objects.create(alice)
+    AuthToken.objects.create(bob)
+
+    got = select_joined(AuthToken, "user", "token_key", first.token_key)
+    orm = list(AuthToken.objects.filter(token_key=first.token_key).select_related("user"))
+    assert [every_column(t) for t in got] == [every_column(t) for t in orm]
+    assert [every_column(t.user) for t in got] == [every_column(t.user) for t in orm]
+    assert got[0].user.username == "alice"
+    assert timezone.is_aware(got[0].expiry)
+    assert select_joined(AuthToken, "user", "token_key", "nothing") == []
