@@ -174,8 +174,8 @@ class SafeReceiveMixin:
     async def accept_signed_in(self) -> bool:
         """Accept (answering mastermind.v1 if offered); close 4401 unless signed in.
 
-        A signed-in socket joins its user's group, so signing out closes it at
-        once, and the process's credential watch, which closes it within
+        A signed-in socket joins the process's credential watch, which closes
+        it at once when its user signs out through the API, and within
         WS_AUTH_RECHECK_SECONDS of any other end of its credential.
         """
         self.user = self.scope.get("user")
@@ -188,8 +188,7 @@ class SafeReceiveMixin:
         self.loop = asyncio.get_running_loop()
         metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).inc()
         self.credential = credential_of(self.scope)
-        credential_watch.add(self)
-        await self.join(events.user_group_name(self.user.id))
+        await credential_watch.add(self)
         return True
 
     async def join(self, group: str) -> None:

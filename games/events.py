@@ -39,9 +39,9 @@ def group_name(room_code: str) -> str:
     return f"room.{room_code}"
 
 
-def user_group_name(user_id: int) -> str:
-    """Every socket of one user, so signing out can close them at once."""
-    return f"user.{user_id}"
+# Every server process listens here (ws_auth.CredentialWatch), so signing
+# out closes that user's sockets at once wherever they are open.
+AUTH_GROUP = "auth"
 
 
 def build(*, room_code: str, version: int, kind: str, payload: dict) -> dict:
@@ -175,6 +175,6 @@ def tokens_revoked(*, user_id: int, token_keys: list[str] | None) -> None:
     """After commit, close the user's sockets that signed in with these tokens (None: all)."""
 
     def send_after_commit():
-        send_to_group(user_group_name(user_id), {"type": "auth.revoked", "token_keys": token_keys})
+        send_to_group(AUTH_GROUP, {"type": "auth.revoked", "user_id": user_id, "token_keys": token_keys})
 
     transaction.on_commit(send_after_commit, robust=True)

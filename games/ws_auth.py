@@ -26,6 +26,7 @@ from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.auth import TokenAuthentication
+from games.events import AUTH_GROUP
 from games.threads import database_sync_to_async
 
 logger = logging.getLogger(__name__)
@@ -187,27 +188,57 @@ def _live_sessions(keys: list[str], now) -> set[str]:
 
 
 class CredentialWatch:
-    """One task per server process rechecks every open socket's credential each WS_AUTH_RECHECK_SECONDS.
+    """The process's watch over its sockets' credentials: one listener and one timer per server process.
 
-    Signing out through the API closes a token's sockets at once (through the
-    channel layer, events.tokens_revoked); this catches every other end of a
-    credential — expiry, a token deleted in the admin, a flushed session, a
-    deactivated user — within the period, in a few queries for all sockets.
+    Signing out through the API closes a token's sockets at once: the
+    revocation is sent to the channel layer's AUTH_GROUP
+    (events.tokens_revoked), which one listener per process receives and
+    hands to that user's sockets here; a socket joins no group of its own
+    for it (one Redis subscription fewer per socket to open and to close,
+    issue #9). The timer catches every other end of a credential — expiry,
+    a token deleted in the admin, a flushed session, a deactivated user —
+    within WS_AUTH_RECHECK_SECONDS, in a few queries for all sockets.
     """
 
     def __init__(self):
         self.sockets = weakref.WeakSet()
         self.task: asyncio.Task | None = None
+        self.listener: asyncio.Task | None = None
+        self.listening: asyncio.Future | None = None
 
-    def add(self, consumer) -> None:
+    async def add(self, consumer) -> None:
+        """Watch this socket; returns once revocations sent from now on will reach it."""
         self.sockets.add(consumer)
         loop = asyncio.get_running_loop()
-        # One task per event loop: a server has one loop; each test has its own.
+        # One of each per event loop: a server has one loop; each test has its own.
         if self.task is None or self.task.done() or self.task.get_loop() is not loop:
             self.task = loop.create_task(self.run())
+        if self.listener is None or self.listener.done() or self.listener.get_loop() is not loop:
+            self.listening = loop.create_future()
+            self.listener = loop.create_task(self.listen(consumer.channel_layer, self.listening))
+        await asyncio.shield(self.listening)
 
     def discard(self, consumer) -> None:
         self.sockets.discard(consumer)
+
+    async def listen(self, layer, listening: asyncio.Future) -> None:
+        try:
+            channel = await layer.new_channel()
+            await layer.group_add(AUTH_GROUP, channel)
+        except Exception as exc:  # noqa: BLE001 - the sockets waiting on it are told; the next add retries
+            listening.set_exception(exc)
+            raise
+        listening.set_result(None)
+        while True:
+            message = await layer.receive(channel)
+            if message.get("type") == "auth.revoked":
+                await self.revoked(message)
+
+    async def revoked(self, message: dict) -> None:
+        loop = asyncio.get_running_loop()
+        for consumer in list(self.sockets):
+            if consumer.loop is loop and consumer.user.id == message.get("user_id"):
+                await consumer.auth_revoked(message)
 
     async def run(self) -> None:
         while True:

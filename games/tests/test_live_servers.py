@@ -204,6 +204,37 @@ def test_a_move_on_one_process_reaches_a_socket_on_the_other(alice, bob):
 # --- (b) the reconnect storm ------------------------------------------------------
 
 
+@needs_redis
+def test_signing_out_on_one_process_closes_that_tokens_sockets_on_the_other(alice):
+    room = services.room_create(user=alice, mode="race")
+    leaving, staying = token_for(alice), token_for(alice)
+
+    async def scenario(a: LiveServer, b: LiveServer):
+        on_b = await open_socket(b, room.code, leaving)
+        other_on_b = await open_socket(b, room.code, staying)
+        on_a = await open_socket(a, room.code, leaving)
+        try:
+            for ws in (on_b, other_on_b, on_a):
+                assert (await recv_json(ws))["type"] == "room.state"
+            status, _ = await asyncio.to_thread(
+                http_json, "POST", f"{a.http_url}/api/v1/auth/logout/", token=leaving
+            )
+            assert status == 204
+            for ws in (on_b, on_a):
+                with pytest.raises(ConnectionClosed) as closed:
+                    await recv_json(ws)
+                assert closed.value.rcvd.code == 4401
+            # The other token's socket lives on.
+            await other_on_b.send(json.dumps({"type": "ping"}))
+            assert (await recv_json(other_on_b))["type"] == "pong"
+        finally:
+            for ws in (on_b, other_on_b, on_a):
+                await ws.close()
+
+    with live_servers(2) as servers:
+        run(scenario(*servers), servers, timeout=60)
+
+
 @dataclass
 class Link:
     """One socket of a client; `closed` is set once its reader has stopped."""
