@@ -4,6 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from games.views import healthz, metrics
 
+# JSON errors in SPEC §3's shape under /api/, the site's pages elsewhere (games/api/errors.py).
+handler400 = "games.api.errors.bad_request_view"
+handler403 = "games.api.errors.permission_denied_view"
+handler404 = "games.api.errors.page_not_found_view"
+handler500 = "games.api.errors.server_error_view"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters, serializers
 
 from games.models import Room
 
@@ -40,3 +41,32 @@ class RoomFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(code__iexact=value) | Q(owner__username__icontains=value)
         )
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """One of the listed orderings (optionally with `-`), else a 400: an ignored ordering is a wrong answer."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return self.get_default_ordering(view)
+        if raw not in self.choices(view):
+            raise serializers.ValidationError(
+                {self.ordering_param: [f"Must be one of: {', '.join(self.choices(view))}."]}
+            )
+        return [raw]
+
+    @staticmethod
+    def choices(view) -> list[str]:
+        return [prefix + name for name in view.ordering_fields for prefix in ("", "-")]
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort order; `-` for descending (default `-created_at`).",
+                "schema": {"type": "string", "enum": self.choices(view)},
+            }
+        ]
