@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "games.api.schema.declare_errors",
+        "games.api.schema.refuse_unknown_fields",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RoomStatusEnum": "games.models.Room.Status",

@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -17,6 +18,17 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, choices=BOOLEAN_CHOICES, coerce=lambda value: value == "true", **kwargs)
 
 
+class NoBlankChoicesForm(forms.Form):
+    """`?status=` is no status: a 400 like any other value not in the list, never "no filter"."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField) and self.data.get(name) == "":
+                self.add_error(name, "May not be blank.")
+        return cleaned
+
+
 class RoomFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Room.Status.choices)
     mode = django_filters.ChoiceFilter(choices=Room.Mode.choices)
@@ -27,6 +39,7 @@ class RoomFilter(django_filters.FilterSet):
     class Meta:
         model = Room
         fields = ["status", "mode"]
+        form = NoBlankChoicesForm
 
     def filter_joinable(self, queryset, name, value):
         joinable = Q(status=Room.Status.WAITING, player_count__lt=F("max_players"))

@@ -36,7 +36,7 @@ class StrictCursorPagination(CursorPagination):
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
-        if encoded is None:
+        if not encoded:  # absent or blank: the first page
             return None
         invalid = _bad(self.cursor_query_param, "Invalid cursor: use a next or previous link as given.")
         if not BASE64.fullmatch(encoded):

@@ -40,6 +40,20 @@ def _statuses(path: str, method: str, operation: dict) -> set[str]:
     return statuses
 
 
+def refuse_unknown_fields(result, generator, request, public):
+    """Request bodies are StrictSerializers (games/api/fields.py): an unknown field is a 400, so say so."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content.get("schema", {}).get("$ref", "")
+                if ref.startswith("#/components/schemas/"):
+                    schemas[ref.rsplit("/", 1)[1]]["additionalProperties"] = False
+    return result
+
+
 def declare_errors(result, generator, request, public):
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():

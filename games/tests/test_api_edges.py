@@ -165,3 +165,32 @@ def test_a_spa_may_read_retry_after(spa, anon_api):
 def test_another_origin_gets_no_cors_headers(spa, anon_api):
     response = anon_api.get(ROOMS, HTTP_ORIGIN="https://evil.example")
     assert "Access-Control-Allow-Origin" not in response
+
+
+# --- found by schemathesis ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{"status": ""}, {"mode": ""}, {"joinable": ""}, {"mine": ""}])
+def test_a_blank_filter_is_400_not_ignored(alice_api, rooms, params):
+    assert_400_on(alice_api.get(ROOMS, params), next(iter(params)))
+
+
+def test_a_blank_cursor_is_the_first_page(alice_api, rooms):
+    response = alice_api.get(ROOMS, {"cursor": ""})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (ROOMS, {"mode": "solo", "name": 0}, "name"),
+        ("/api/v1/quick-play/", {"name": ["x"]}, "name"),
+        ("/api/v1/auth/login/", {"username": 5, "password": "x"}, "username"),
+        ("/api/v1/auth/register/", {"username": 12345, "password": "a long passphrase"}, "username"),
+    ],
+)
+def test_a_number_or_list_is_not_a_string(alice_api, path, body, field):
+    before = ChatMessage.objects.count(), Guess.objects.count()
+    assert_400_on(alice_api.post(path, body, format="json"), field)
+    assert (ChatMessage.objects.count(), Guess.objects.count()) == before

@@ -116,3 +116,13 @@ def test_nullable_output_fields_say_so(schema):
 def test_the_schema_names_a_server(schema):
     assert schema["servers"]
     assert all(server["url"] for server in schema["servers"])
+
+
+def test_request_bodies_refuse_unknown_fields_in_the_schema_too(schema):
+    """The server 400s an unknown field; a schema that allowed extras would promise otherwise."""
+    for path, method, operation in operations(schema):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body is None:
+            continue
+        name = body["schema"]["$ref"].rsplit("/", 1)[1]
+        assert schema["components"]["schemas"][name].get("additionalProperties") is False, (path, method)
