@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from games.api.docs import redoc_bundle
 from games.views import healthz, metrics
 
 # JSON errors in SPEC §3's shape under /api/, the site's pages elsewhere (games/api/errors.py).
@@ -20,6 +21,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    # ReDoc's bundle without its CDN logo (SPECTACULAR_SETTINGS["REDOC_DIST"], games/api/docs.py).
+    path("api/redoc/dist/bundles/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("accounts/", include("accounts.urls")),

@@ -46,7 +46,7 @@ def token_for(server, username: str) -> str:
     return body["token"]
 
 
-def run(server, token: str, *selection: str) -> tuple[int, str]:
+def run(server, token: str, *selection: str, cwd: Path) -> tuple[int, str]:
     command = [
         schemathesis(),
         "--config-file",
@@ -69,7 +69,12 @@ def run(server, token: str, *selection: str) -> tuple[int, str]:
         *selection,
     ]
     result = subprocess.run(  # noqa: S603 - our own command line
-        command, capture_output=True, text=True, timeout=HANG_GUARD, env={**os.environ, "NO_COLOR": "1"}
+        command,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        env={**os.environ, "NO_COLOR": "1"},
+        cwd=cwd,  # its cache directory goes there, not into the checkout
     )
     return result.returncode, result.stdout + result.stderr
 
@@ -84,16 +89,16 @@ def summary(output: str) -> str:
     return "\n".join(lines)
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(capsys):
+def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(capsys, tmp_path):
     with live_server() as server:
         shared = token_for(server, "fuzzer")
-        code, output = run(server, shared, "--exclude-path-regex", LOGOUTS)
+        code, output = run(server, shared, "--exclude-path-regex", LOGOUTS, cwd=tmp_path)
         assert code == 0, f"{summary(output)}\n\n{output[-6000:]}\n\n{server.describe()}"
         assert re.search(r"Tested: 1[0-9]", output), summary(output)
         assert re.search(r"(\d+) generated, \1 passed", output), summary(output)
 
         own = token_for(server, "fuzzer-logout")
-        code, logout_output = run(server, own, "--include-path-regex", LOGOUTS)
+        code, logout_output = run(server, own, "--include-path-regex", LOGOUTS, cwd=tmp_path)
         assert code == 0, f"{summary(logout_output)}\n\n{logout_output[-4000:]}"
         assert "Tested: 2" in logout_output, summary(logout_output)
 
