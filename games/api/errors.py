@@ -5,8 +5,9 @@ Every 4xx and 5xx body is `{"detail", "code", "field"?, "errors"?}`:
 request fields are at fault, `field` (the first) and `errors` (every field's
 messages). Domain errors (games.exceptions.GameError) become 400/403/404/409;
 DRF's own exceptions keep their status with their body reshaped; a body over
-DATA_UPLOAD_MAX_MEMORY_SIZE is 413; anything else is a bug: a JSON 500 with
-no traceback in the body (the traceback goes to the log).
+DATA_UPLOAD_MAX_MEMORY_SIZE is 413; the database gone is a 503 with
+Retry-After; anything else is a bug: a JSON 500 with no traceback in the
+body (the traceback goes to the log).
 
 DRF only sees exceptions raised inside its views. What happens before or
 beside them (no URL matched, a body too large for a middleware that read it,
@@ -18,6 +19,7 @@ the site's HTML pages elsewhere.
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -32,6 +34,8 @@ logger = logging.getLogger("django.request")
 
 API_PREFIX = "/api/"
 SERVER_ERROR = "The server hit a bug; it has been logged. Nothing was stored."
+# Seconds a client waits after a 503 before trying again.
+RETRY_AFTER_UNAVAILABLE = 5
 
 # DRF's codes where SPEC §3 names them differently.
 CODE_ALIASES = {"permission_denied": "not_allowed", "error": "server_error"}
@@ -41,6 +45,12 @@ class TooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
+
+
+class Unavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A backing service is down; try again shortly. Nothing was stored."
+    default_code = "unavailable"
 
 
 class GameAPIError(exceptions.APIException):
@@ -107,6 +117,11 @@ def exception_handler(exc, context):
         exc = GameAPIError(exc)
     elif isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is gone (or the pool has no connection for us): not a
+        # bug, a 503 the client may retry. The transaction, if any, is lost.
+        logger.warning("Database unavailable: %s", type(exc).__name__)
+        exc = Unavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an error we know: a bug. Roll back, log it as Django would, and
@@ -117,6 +132,8 @@ def exception_handler(exc, context):
         logger.error("Internal Server Error: %s", path, exc_info=exc)
         return Response(error_body(SERVER_ERROR, "server_error"), status=500)
     response.data = _api_exception_body(exc)
+    if isinstance(exc, Unavailable):
+        response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
     return response
 
 

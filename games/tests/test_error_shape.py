@@ -224,3 +224,13 @@ def test_a_bug_under_api_is_a_json_500_without_the_traceback(settings, alice_api
     assert "boom" not in json.dumps(body)
     # Operators still get the traceback, in the log.
     assert any("boom" in (record.exc_text or str(record.exc_info)) for record in caplog.records)
+
+
+@pytest.mark.django_db
+def test_a_database_outage_in_an_api_view_is_a_json_503_with_retry_after(settings, anon_api):
+    settings.ROOT_URLCONF = "games.tests.urls_500"
+    anon_api.raise_request_exception = False
+    response = anon_api.get("/api/v1/test-db-down/")
+    body = assert_error(response, 503, "unavailable")
+    assert "connection" not in body["detail"]
+    assert int(response["Retry-After"]) > 0
