@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx
+.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx typescript-client
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,18 @@ nginx:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx; }
 
-test: $(STAMP) chromium nginx
+# The TypeScript client check (games/tests/test_generated_clients.py) needs
+# openapi-typescript, openapi-fetch and typescript from the npm registry
+# (Node 20 + npm); pinned in its package-lock.json, installed with npm ci.
+TS_CLIENT := games/tests/clients/typescript
+$(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js 20) is needed for the TypeScript client check"; exit 1; }
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+typescript-client: $(TS_CLIENT)/node_modules/.installed
+
+test: $(STAMP) chromium nginx typescript-client
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run

@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from games.api.docs import redoc_bundle
 from games.views import healthz, metrics
+
+# JSON errors in SPEC §3's shape under /api/, the site's pages elsewhere (games/api/errors.py).
+handler400 = "games.api.errors.bad_request_view"
+handler403 = "games.api.errors.permission_denied_view"
+handler404 = "games.api.errors.page_not_found_view"
+handler500 = "games.api.errors.server_error_view"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +21,8 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    # ReDoc's bundle without its CDN logo (SPECTACULAR_SETTINGS["REDOC_DIST"], games/api/docs.py).
+    path("api/redoc/dist/bundles/redoc.standalone.js", redoc_bundle, name="redoc-bundle"),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("accounts/", include("accounts.urls")),

@@ -271,9 +271,11 @@ def room_chat(request, code: str):
         return _action_failed(request, code, "A chat message has 1 to 500 characters.", status=400)
     wait = socket_allows(ChatThrottle, request.user)
     if wait is not None:
-        return _action_failed(
+        response = _action_failed(
             request, code, f"Too many messages; try again in {int(wait) + 1} s.", status=429
         )
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
     text = form.cleaned_data["text"]
     return _perform(request, code, lambda: services.chat_post(room_code=code, user=request.user, text=text))
 

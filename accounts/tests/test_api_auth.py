@@ -104,14 +104,14 @@ def test_register_with_weak_password_is_400(password):
 def test_register_duplicate_username_is_400_case_insensitively(alice):
     response = register("ALICE")
     assert response.status_code == 400
-    assert "username" in response.json()
+    assert "username" in response.json()["errors"]
     assert User.objects.filter(username__iexact="alice").count() == 1
 
 
 def test_register_with_unknown_field_is_400():
     response = register("erin", is_staff=True)
     assert response.status_code == 400
-    assert "is_staff" in response.json()
+    assert "is_staff" in response.json()["errors"]
     assert not User.objects.filter(username="erin").exists()
 
 
@@ -121,21 +121,21 @@ def test_register_with_a_missing_field_is_400(missing):
     del data[missing]
     response = APIClient().post(REGISTER, data, format="json")
     assert response.status_code == 400
-    assert missing in response.json()
+    assert missing in response.json()["errors"]
     assert not User.objects.exists()
 
 
 def test_register_with_invalid_username_is_400():
     response = register("erin walker!")
     assert response.status_code == 400
-    assert "username" in response.json()
+    assert "username" in response.json()["errors"]
     assert not User.objects.exists()
 
 
 def test_register_with_invalid_email_is_400():
     response = register("erin", email="not-an-email")
     assert response.status_code == 400
-    assert "email" in response.json()
+    assert "email" in response.json()["errors"]
     assert not User.objects.exists()
 
 
@@ -180,7 +180,7 @@ def test_login_with_unknown_field_is_400(alice):
         LOGIN, {"username": "alice", "password": PASSWORD, "remember": True}, format="json"
     )
     assert response.status_code == 400
-    assert "remember" in response.json()
+    assert "remember" in response.json()["errors"]
     assert not AuthToken.objects.exists()
 
 
@@ -190,7 +190,7 @@ def test_login_with_a_missing_field_is_400(alice, missing):
     del data[missing]
     response = APIClient().post(LOGIN, data, format="json")
     assert response.status_code == 400
-    assert missing in response.json()
+    assert missing in response.json()["errors"]
 
 
 # --- me ----------------------------------------------------------------------

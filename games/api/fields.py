@@ -29,6 +29,17 @@ class StrictSerializer(serializers.Serializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            # DRF's CharField turns 5 into "5": a number is not a name or a password.
+            not_strings = [
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and name in data
+                and data[name] is not None
+                and not isinstance(data[name], str)
+            ]
+            if not_strings:
+                raise serializers.ValidationError({name: ["Not a valid string."] for name in not_strings})
         return super().to_internal_value(data)
 
 

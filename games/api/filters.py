@@ -1,7 +1,9 @@
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters, serializers
 
 from games.models import Room
 
@@ -16,6 +18,17 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, choices=BOOLEAN_CHOICES, coerce=lambda value: value == "true", **kwargs)
 
 
+class NoBlankChoicesForm(forms.Form):
+    """`?status=` is no status: a 400 like any other value not in the list, never "no filter"."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField) and self.data.get(name) == "":
+                self.add_error(name, "May not be blank.")
+        return cleaned
+
+
 class RoomFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Room.Status.choices)
     mode = django_filters.ChoiceFilter(choices=Room.Mode.choices)
@@ -26,6 +39,7 @@ class RoomFilter(django_filters.FilterSet):
     class Meta:
         model = Room
         fields = ["status", "mode"]
+        form = NoBlankChoicesForm
 
     def filter_joinable(self, queryset, name, value):
         joinable = Q(status=Room.Status.WAITING, player_count__lt=F("max_players"))
@@ -40,3 +54,32 @@ class RoomFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(code__iexact=value) | Q(owner__username__icontains=value)
         )
+
+
+class StrictOrderingFilter(filters.OrderingFilter):
+    """One of the listed orderings (optionally with `-`), else a 400: an ignored ordering is a wrong answer."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return self.get_default_ordering(view)
+        if raw not in self.choices(view):
+            raise serializers.ValidationError(
+                {self.ordering_param: [f"Must be one of: {', '.join(self.choices(view))}."]}
+            )
+        return [raw]
+
+    @staticmethod
+    def choices(view) -> list[str]:
+        return [prefix + name for name in view.ordering_fields for prefix in ("", "-")]
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Sort order; `-` for descending (default `-created_at`).",
+                "schema": {"type": "string", "enum": self.choices(view)},
+            }
+        ]

@@ -33,6 +33,7 @@ class PlayerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Player
         fields = ["username", "status", "role", "guesses_used", "solved_at", "place"]
+        read_only_fields = fields  # output only: always present, so required in the schema
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -66,6 +67,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        read_only_fields = fields  # output only: always present, so required in the schema
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_winner(self, room: Room) -> str | None:
@@ -88,6 +90,7 @@ class GuessSerializer(serializers.ModelSerializer):
     class Meta:
         model = Guess
         fields = ["number", "username", "guess", "exact", "misplaced", "created_at"]
+        read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), allow_null=True))
     def get_guess(self, guess: Guess) -> list[int] | None:
@@ -174,6 +177,17 @@ class BotInputSerializer(StrictSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False, help_text="A stable machine-readable error code.")
-    field = serializers.CharField(required=False, help_text="The request field at fault, if one is.")
+    """SPEC §3's one error shape, for every 4xx and 5xx under /api/."""
+
+    detail = serializers.CharField(help_text="A sentence for people.")
+    code = serializers.CharField(
+        help_text="A stable slug for programs: invalid, parse_error, not_authenticated, authentication_failed, "
+        "not_allowed, not_found, method_not_allowed, wrong_state, too_large, unsupported_media_type, "
+        "throttled, server_error, unavailable, or a domain error's own (e.g. bad_credentials)."
+    )
+    field = serializers.CharField(required=False, help_text="The first request field at fault, when one is.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Every field at fault and its messages, when fields are at fault.",
+    )

@@ -2,9 +2,8 @@
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,8 +11,12 @@ from rest_framework.views import APIView
 from games import selectors, services
 from games.api import serializers as s
 from games.api.fields import EmptySerializer
-from games.api.filters import RoomFilter
+from games.api.filters import RoomFilter, StrictOrderingFilter
+from games.api.pagination import StrictCursorPagination
 from games.api.throttling import GuessThrottle
+from games.exceptions import InvalidMove
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 E400 = OpenApiResponse(s.ErrorSerializer, description="Bad input; nothing was stored.")
 E401 = OpenApiResponse(s.ErrorSerializer, description="No or bad token.")
@@ -44,11 +47,8 @@ def body(request, serializer_class) -> dict:
     return serializer.validated_data
 
 
-class RoomPagination(CursorPagination):
+class RoomPagination(StrictCursorPagination):
     ordering = "-created_at"
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 @extend_schema_view(
@@ -74,10 +74,11 @@ class RoomViewSet(
 ):
     serializer_class = s.RoomSerializer
     lookup_field = "code"
-    # Any segment reaches get_object, so a bad code is a JSON 404, not an HTML one.
-    lookup_value_regex = "[^/.]+"
+    # Any segment (dots included) reaches get_object, so a bad code is the
+    # room's own 404, never a fall-through to no route.
+    lookup_value_regex = "[^/]+"
     pagination_class = RoomPagination
-    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "name"]
     filterset_class = RoomFilter
 
@@ -161,7 +162,7 @@ class RoomViewSet(
         request=s.GuessInputSerializer,
         parameters=[
             OpenApiParameter(
-                "Idempotency-Key",
+                IDEMPOTENCY_KEY,
                 str,
                 OpenApiParameter.HEADER,
                 description="Up to 64 characters. A retry with the same key returns the first "
@@ -174,9 +175,15 @@ class RoomViewSet(
     def guesses(self, request, code=None):
         if request.method == "POST":
             data = body(request, s.GuessInputSerializer)
-            result = services.guess_submit(
-                room_code=code, user=request.user, request_id=request.headers.get("Idempotency-Key"), **data
-            )
+            key = request.headers.get(IDEMPOTENCY_KEY)
+            try:
+                result = services.guess_submit(room_code=code, user=request.user, request_id=key, **data)
+            except InvalidMove as error:
+                # The service names its socket field; over REST the client sent a header.
+                if error.field != "request_id":
+                    raise
+                detail = error.detail.replace("request_id", IDEMPOTENCY_KEY)
+                raise InvalidMove(detail, code=error.code, field=IDEMPOTENCY_KEY) from None
             return Response(s.GuessResultSerializer(result).data, status=status.HTTP_201_CREATED)
         room = self.get_object()
         guesses = selectors.guess_list_for_viewer(room=room, user=request.user)

@@ -297,7 +297,7 @@ def test_list_mine_shows_private_rooms_to_their_players(alice_api, bob_api):
 def test_list_with_invalid_filter_value_is_400(alice_api, params):
     response = alice_api.get(ROOMS, params)
     assert response.status_code == 400
-    assert set(response.json()) == set(params)
+    assert set(response.json()["errors"]) == set(params)
 
 
 # --- create --------------------------------------------------------------------
@@ -755,7 +755,7 @@ def test_secret_with_unknown_field_is_400(alice_api, duel):
     with unchanged(duel):
         response = post(alice_api, url(duel, "secret"), {"secret": [0, 1, 2, 3], "hint": "easy"})
     assert response.status_code == 400
-    assert "hint" in response.json()
+    assert "hint" in response.json()["errors"]
 
 
 # --- guesses: GET ----------------------------------------------------------------
@@ -1180,7 +1180,7 @@ def test_idempotency_key_reused_for_another_guess_is_400(alice_api):
     alice_api.post(url, {"guess": [0, 1, 2, 3]}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
     response = alice_api.post(url, {"guess": [3, 2, 1, 0]}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
     assert response.status_code == 400
-    assert response.json()["field"] == "request_id"
+    assert response.json()["field"] == "Idempotency-Key"
     assert Guess.objects.filter(room__code=room["code"]).count() == 1
 
 

@@ -96,7 +96,7 @@ def test_a_key_reused_over_rest_after_the_end_is_400(alice, alice_api):
     again = alice_api.post(url, {"guess": room.secret}, format="json", HTTP_IDEMPOTENCY_KEY="w")
     assert (again.status_code, again.json()) == (201, won.json())
     other = alice_api.post(url, {"guess": wrong(room)}, format="json", HTTP_IDEMPOTENCY_KEY="w")
-    assert (other.status_code, other.json()["field"]) == (400, "request_id")
+    assert (other.status_code, other.json()["field"]) == (400, "Idempotency-Key")
     fresh = alice_api.post(url, {"guess": wrong(room)}, format="json", HTTP_IDEMPOTENCY_KEY="new")
     assert (fresh.status_code, fresh.json()["code"]) == (409, "wrong_state")
 
