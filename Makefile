@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx
+.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx compose-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,15 @@ nginx:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx; }
 
-test: $(STAMP) chromium nginx
+# docker-compose.yml as compose itself reads it (no engine needed), where the
+# tool exists; games/tests/test_containers.py checks its structure everywhere.
+compose-check:
+	@if docker compose version >/dev/null 2>&1; then DC="docker compose"; \
+	elif command -v docker-compose >/dev/null 2>&1; then DC=docker-compose; \
+	else echo "compose-check: no docker compose on this machine, skipped"; exit 0; fi; \
+	$$DC --env-file .env.example --profile scale config -q && echo "compose-check: docker-compose.yml is valid ($$DC)"
+
+test: $(STAMP) chromium nginx compose-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run
