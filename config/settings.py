@@ -349,9 +349,24 @@ if BEHIND_TLS_PROXY:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 
+# One console handler, on the root. Django's default config gives its
+# "django" logger a console handler of its own (when DEBUG is on) that also
+# propagates to the root: every 4xx warning came out twice, so that logger
+# keeps no handler here. daphne's start-up note that HTTP/2 is off (it needs
+# TLS extras this server does not use) is dropped as noise.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "no_http2_notice": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: not record.getMessage().startswith("HTTP/2 support not enabled"),
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "daphne.server": {"filters": ["no_http2_notice"]},
+    },
 }
