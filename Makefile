@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx compose-check
+.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx compose-check screenshots solver-stats
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ test: $(STAMP) chromium nginx compose-check
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DEBUG=0 SECRET_KEY=test-only $(PY) -m pytest -n $(JOBS) --cov --cov-report=term --cov-fail-under=90 $(PYTEST_ARGS)
+
+# The README's screenshots: the browser race test, writing into docs/screenshots/
+# (a plain test run writes them to var/screenshots/ and leaves these alone).
+screenshots: $(STAMP) chromium
+	SCREENSHOTS_DIR=docs/screenshots DEBUG=0 SECRET_KEY=test-only $(PY) -m pytest -q -p no:cacheprovider \
+	  games/tests/test_browser.py -k test_race_between_two_browsers_updates_live
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
