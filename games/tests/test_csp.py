@@ -19,6 +19,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, Page, expect
 
+from games import services
 from games.boards import PALETTE, colours
 from games.models import Room
 from games.tests.servers import LiveServer, live_server
@@ -231,3 +232,27 @@ def test_the_stylesheet_colours_every_peg_of_the_palette():
     css = (settings.BASE_DIR / "static" / "css" / "app.css").read_text()
     for colour in colours(len(PALETTE)):
         assert f".peg.c{colour['index']} {{ --peg: {colour['hex']}; }}" in css, colour
+
+
+def test_the_admin_works_in_chromium_with_no_policy_violation(watched, make_server_user):  # noqa: F811
+    staff = make_server_user("cspstaff")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    room = services.room_create(user=staff, mode="race")
+    page = watched.page
+    watched.visit("/admin/login/")
+    page.fill("#id_username", "cspstaff")
+    page.fill("#id_password", "correct horse battery staple")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    expect(page.locator("#site-name")).to_be_visible()
+    for path in (
+        "/admin/",
+        "/admin/games/room/",
+        f"/admin/games/room/{room.pk}/change/",
+        "/admin/accounts/user/add/",
+    ):
+        watched.visit(path)
+        expect(page.locator("#content")).to_be_visible()
+    violations = watched.violations()
+    assert not violations, "\n".join(violations)
