@@ -3,6 +3,7 @@
 import os
 import uuid
 
+import dj_database_url
 import pytest
 from django.conf import settings
 
@@ -30,7 +31,6 @@ def test_a_server_that_does_not_answer_is_said_so():
 
 @needs_postgresql
 def test_the_configured_database_has_no_problem():
-    db = dict(settings.DATABASES["default"])
-    # The database DATABASE_URL names (pytest-django runs on test_<name>).
-    db["NAME"] = db["NAME"].removeprefix("test_") if db["NAME"].startswith("test_") else db["NAME"]
-    assert database_problem(db) is None
+    # The database DATABASE_URL names (the tests themselves run on test_<name>[_gwN]).
+    name = dj_database_url.parse(os.environ["DATABASE_URL"])["NAME"]
+    assert database_problem({**settings.DATABASES["default"], "NAME": name}) is None
