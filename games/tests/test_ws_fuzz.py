@@ -33,6 +33,7 @@ WAIT = 20.0  # a hang guard, never a timing assert
 SEED = 10
 RANDOM_FRAMES = 300
 FLOOD = 500
+HTML_FRAMES = 100
 MIB = 1024 * 1024
 TYPES = ["ping", "make_move", "resync", "chat", "", "PING", "make_move ", None, 5]
 # Values of every JSON kind, for every field.
@@ -226,6 +227,19 @@ async def fuzz(server: LiveServer, room_code: str, token: str) -> dict:
     await assert_alive(room)
     await room.close()
 
+    # The HTML twin answers a bad frame with an alert fragment, not JSON.
+    html = await open_socket(server, f"/ws/rooms/{room_code}/html/", token)
+    assert "hx-swap-oob" in await asyncio.wait_for(html.recv(), WAIT)
+    certainly_bad = ["{", b"\x00\xff", "[" * 1000, '{"type": "chat", "text": 5}', "x" * (16 * 1024 + 1)]
+    for i in range(HTML_FRAMES):
+        await html.send(certainly_bad[i % len(certainly_bad)])
+    for _ in range(HTML_FRAMES):
+        fragment = await asyncio.wait_for(html.recv(), WAIT)
+        assert 'role="alert"' in fragment, fragment[:300]
+    figures["frames"] += HTML_FRAMES
+    figures["errors"] += HTML_FRAMES
+    await html.close()
+
     # The lobby socket parses frames the same way.
     lobby = await open_socket(server, "/ws/lobby/", token)
     assert (await recv_json(lobby))["type"] == "lobby.state"
@@ -273,5 +287,6 @@ def test_fuzzed_frames_get_error_frames_and_no_traceback(alice):
         log = server.log_path.read_text(errors="replace")
     assert "Traceback" not in log, log[-5000:]
     assert "Exception inside application" not in log, log[-5000:]
-    assert figures["frames"] == RANDOM_FRAMES + 3 + FLOOD + 50 + 1
+    print(f"\n[ws fuzz] {figures}, daphne log: {len(log.splitlines())} lines, 0 tracebacks")
+    assert figures["frames"] == RANDOM_FRAMES + 3 + FLOOD + HTML_FRAMES + 50 + 1
     assert figures["errors"] > RANDOM_FRAMES // 2
