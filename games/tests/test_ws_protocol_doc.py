@@ -114,15 +114,22 @@ class Recorder:
         self.seen.add((channel, kind))
         return frame
 
-    async def drain(self, comm, channel: str) -> list[dict]:
-        """Every frame until the socket falls quiet (or is closed)."""
-        frames = []
-        while not await comm.receive_nothing(timeout=0.3):
+    async def until(self, comm, channel: str, wanted) -> dict:
+        """Check every frame up to and including the first one for which wanted(frame) is true."""
+        while True:
             output = await comm.receive_output(timeout=TIMEOUT)
-            if output["type"] == "websocket.close":
-                break
-            frames.append(self.check(channel, json.loads(output["text"])))
-        return frames
+            assert output["type"] == "websocket.send", f"closed while waiting: {output}"
+            frame = self.check(channel, json.loads(output["text"]))
+            if wanted(frame):
+                return frame
+
+
+def event(kind: str, **fields):
+    return lambda f: f.get("event") == kind and all(f.get(k) == v for k, v in fields.items())
+
+
+def of_type(kind: str, **fields):
+    return lambda f: f.get("type") == kind and all(f.get(k) == v for k, v in fields.items())
 
 
 # --- the doc and the consumers' handlers ---------------------------------------------
@@ -151,7 +158,6 @@ async def test_documented_client_messages_are_accepted_and_variants_refused(ws, 
         if kind != "resync":  # since 0 on a fresh room: nothing to send
             answer = await comm.receive_json_from(timeout=TIMEOUT)
             assert answer["type"] != "error", (kind, answer)
-        await comm.receive_nothing(timeout=0.3)  # and whatever events the example made
         variants = [{**example, "unknown_field": 1}]
         variants += [
             {k: v for k, v in example.items() if k != name}
@@ -170,6 +176,7 @@ async def test_documented_client_messages_are_accepted_and_variants_refused(ws, 
 
 @pytest.mark.asyncio
 async def test_every_frame_of_a_session_matches_the_doc(ws, alice, bob):  # noqa: F811
+    """Each step waits for the frame it must produce (no quiet periods), checking every frame on the way."""
     rec = Recorder()
     lobby, state = await ws.lobby(alice)
     rec.check(LOBBY, state)
@@ -180,41 +187,51 @@ async def test_every_frame_of_a_session_matches_the_doc(ws, alice, bob):  # noqa
     rec.check(ROOMS, state)
     await db(services.room_join)(room_code=code, user=bob)
     await db(services.room_start)(room_code=code, user=alice)
+    await rec.until(comm, ROOMS, event("game_started"))
     bob_comm, state = await ws.room(bob, code)
     rec.check(ROOMS, state)
     secret = await secret_of(code)
     await comm.send_json_to({"type": "make_move", "guess": wrong(secret), "request_id": "a1"})
+    await rec.until(comm, ROOMS, of_type("move.accepted", request_id="a1"))
     await bob_comm.send_json_to({"type": "make_move", "guess": wrong(secret), "request_id": "b1"})
+    await rec.until(bob_comm, ROOMS, of_type("move.accepted", request_id="b1"))
+    await rec.until(comm, ROOMS, event("guess", username="bob"))
     await comm.send_json_to({"type": "chat", "text": "hello"})
-    await comm.send_json_to({"type": "ping"})
+    await rec.until(comm, ROOMS, event("chat"))
     await comm.send_json_to({"type": "dance"})
+    await rec.until(comm, ROOMS, of_type("error"))
     await comm.send_json_to({"type": "resync", "since": 0})
-    await rec.drain(comm, ROOMS)
-    await rec.drain(bob_comm, ROOMS)
+    await comm.send_json_to({"type": "ping"})
+    await rec.until(comm, ROOMS, of_type("pong"))
     await db(services.room_leave)(room_code=code, user=bob)
+    await rec.until(comm, ROOMS, event("player_left", username="bob"))
     await comm.send_json_to({"type": "make_move", "guess": secret, "request_id": "a2"})
-    await rec.drain(comm, ROOMS)
+    await rec.until(comm, ROOMS, event("game_finished"))
     await db(services.room_rematch)(room_code=code, user=alice)
-    await rec.drain(comm, ROOMS)
+    await rec.until(comm, ROOMS, event("rematch"))
 
     # A duel: the codemaker sets the secret.
     duel = await make_room(alice, "duel", join=[bob])
     duel_comm, state = await ws.room(bob, duel)
     rec.check(ROOMS, state)
     await db(services.room_set_secret)(room_code=duel, user=alice, secret=[0, 1, 2, 3])
-    await rec.drain(duel_comm, ROOMS)
+    await rec.until(duel_comm, ROOMS, event("secret_set"))
 
-    # A waiting room deleted by its owner.
+    # A waiting room joined, then deleted by its owner.
     doomed = await make_room(alice, "race")
     doomed_comm, state = await ws.room(alice, doomed)
     rec.check(ROOMS, state)
     await db(services.room_join)(room_code=doomed, user=bob)
+    await rec.until(doomed_comm, ROOMS, event("player_joined"))
     await db(services.room_delete)(room_code=doomed, user=alice)
-    await rec.drain(doomed_comm, ROOMS)
+    await rec.until(doomed_comm, ROOMS, event("room_deleted"))
 
-    await lobby.send_json_to({"type": "ping"})
+    # The lobby heard all of it, in order; the deletion came last.
+    await rec.until(lobby, LOBBY, event("room_deleted"))
     await lobby.send_json_to({"type": "ping", "x": 1})
-    await rec.drain(lobby, LOBBY)
+    await rec.until(lobby, LOBBY, of_type("error"))
+    await lobby.send_json_to({"type": "ping"})
+    await rec.until(lobby, LOBBY, of_type("pong"))
 
     assert not rec.problems, "\n".join(rec.problems)
     documented = {(ROOMS, kind) for kind in server_refs(ROOMS)} | {
