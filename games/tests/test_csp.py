@@ -35,9 +35,12 @@ from games.tests.test_browser import (  # noqa: F401 - the module's fixtures
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 PASSWORD = "a-Long-passphrase-for-csp-42"
-# Records every violation the page reports, before any of the page's own scripts run.
+# Records every violation the page reports, before any of the page's own scripts run,
+# and counts the live socket's frames.
 RECORD_VIOLATIONS = """
 window.__csp = [];
+window.__wsMessages = 0;
+document.addEventListener("htmx:wsAfterMessage", () => { window.__wsMessages += 1; });
 document.addEventListener("securitypolicyviolation", (event) => {
   window.__csp.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} at ${event.sourceFile}:${event.lineNumber}`);
 });
@@ -130,6 +133,8 @@ def test_the_site_works_in_chromium_with_no_policy_violation(watched, make_serve
     page.click("form[action='/play/quick/'] button[type=submit]")  # htmx post, then HX-Redirect
     expect(page).to_have_url(re.compile(r"/rooms/[^/]+/$"))
     code = page.locator("#live").get_attribute("data-room")
+    # The socket's first frame re-renders the move form: pick after it, or it wipes the picks.
+    page.wait_for_function("window.__wsMessages > 0", timeout=WAIT_MS)
     secret = list(Room.objects.get(code=code).secret)
     guess = [(c + 1) % 6 for c in secret]
     form = page.locator("#guess-form")
