@@ -19,5 +19,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
 
-# Migrate, then serve HTTP and WebSockets with daphne.
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec daphne -b 0.0.0.0 -p 8000 config.asgi:application"]
+# Serve HTTP and WebSockets with daphne. Migrations are not run here: several
+# replicas starting at once would race. docker-compose.yml runs them once, in
+# the one-off `migrate` service the web processes wait for; elsewhere run
+# `python manage.py migrate --noinput` once per release, before the servers.
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

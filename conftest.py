@@ -24,20 +24,9 @@ def pytest_configure(config):
 
     problems = []
     if os.environ.get("DATABASE_URL"):
-        import psycopg
-
-        db = settings.DATABASES["default"]
-        try:
-            psycopg.connect(
-                host=db["HOST"],
-                port=db["PORT"] or 5432,
-                user=db["USER"],
-                dbname=db["NAME"],
-                password=db.get("PASSWORD") or None,
-                connect_timeout=3,
-            ).close()
-        except Exception as exc:  # noqa: BLE001 - reported, then the run stops
-            problems.append(f"DATABASE_URL is set but PostgreSQL does not answer: {exc}")
+        problem = database_problem(settings.DATABASES["default"])
+        if problem:
+            problems.append(problem)
     if os.environ.get("REDIS_URL"):
         import redis
 
@@ -47,6 +36,35 @@ def pytest_configure(config):
             problems.append(f"REDIS_URL is set but Redis does not answer: {exc}")
     if problems:
         raise pytest.UsageError("\n".join(problems))
+
+
+def database_problem(db: dict) -> str | None:
+    """Why the PostgreSQL server in DATABASE_URL cannot be used, or None.
+
+    A server that answers but has no such database is told apart from one
+    that does not answer: the fix is `createdb`, not starting a server.
+    """
+    import psycopg
+
+    where = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    try:
+        psycopg.connect(
+            host=db["HOST"],
+            port=db["PORT"] or 5432,
+            user=db["USER"],
+            dbname=db["NAME"],
+            password=db.get("PASSWORD") or None,
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError as exc:
+        if f'database "{db["NAME"]}" does not exist' in str(exc):
+            return (
+                f'DATABASE_URL names database "{db["NAME"]}", which does not exist on {where}; '
+                f"create it first: createdb -h {db['HOST'] or 'localhost'} -p {db['PORT'] or 5432} "
+                f"-U {db['USER']} {db['NAME']}"
+            )
+        return f"DATABASE_URL is set but PostgreSQL on {where} does not answer: {exc}"
+    return None
 
 
 @pytest.fixture(autouse=True)

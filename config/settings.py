@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import csp.constants
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "channels",
     "accounts",
     "games",
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -321,15 +324,62 @@ STORAGES = {
     },
 }
 
+# --- Content-Security-Policy (django-csp) -----------------------------------------
+# Everything from the site itself: no inline script, no eval, no other host.
+# Peg colours are classes in app.css (no style attributes); htmx's own
+# indicator <style> is off (base.html's htmx-config). Only ReDoc's page adds
+# 'unsafe-inline' styles (its styled-components inject <style> elements):
+# config/urls.py. Sockets are same-origin ('self' covers ws: and wss:).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.constants.SELF],
+        "script-src": [csp.constants.SELF],
+        "style-src": [csp.constants.SELF],
+        "img-src": [csp.constants.SELF, "data:"],
+        "font-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],
+        "object-src": [csp.constants.NONE],
+        "base-uri": [csp.constants.SELF],
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+    }
+}
+
 # --- Security behind TLS (opt-in) ------------------------------------------------
-if env_bool("SECURE_COOKIES", False):
+# BEHIND_TLS_PROXY=1: the proxy terminates TLS and says so in
+# X-Forwarded-Proto; plain http is redirected to https (except the health
+# probe, which load balancers and compose call over plain http inside the
+# network), HSTS is sent, and cookies are secure. `check --deploy` is clean.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if env_bool("SECURE_COOKIES", BEHIND_TLS_PROXY):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+if BEHIND_TLS_PROXY:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
 
+# One console handler, on the root. Django's default config gives its
+# "django" logger a console handler of its own (when DEBUG is on) that also
+# propagates to the root: every 4xx warning came out twice, so that logger
+# keeps no handler here. daphne's start-up note that HTTP/2 is off (it needs
+# TLS extras this server does not use) is dropped as noise.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "no_http2_notice": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": lambda record: not record.getMessage().startswith("HTTP/2 support not enabled"),
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "daphne.server": {"filters": ["no_http2_notice"]},
+    },
 }

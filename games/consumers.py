@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 
 from games import boards, events, metrics, rules, selectors, services, visibility
 from games.api import serializers as s
-from games.api.fields import StrictIntegerField
+from games.api.fields import StrictCharField, StrictIntegerField
 from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
 from games.exceptions import GameError
 from games.models import Room
@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 CLOSE_NOT_FOUND = 4404
 MAX_FRAME_CHARS = 16 * 1024
+# No frame needs more than 2 levels ({"guess": [...]}); a deeper one is refused
+# before a serializer walks it.
+MAX_FRAME_DEPTH = 8
 RESYNC_MAX_EVENTS = 500
 
 
@@ -115,7 +118,7 @@ class ResyncSerializer(s.StrictSerializer):
 
 class ChatSerializer(s.StrictSerializer):
     type = s.serializers.CharField()
-    text = s.serializers.CharField(max_length=services.CHAT_MAX_LENGTH, trim_whitespace=True)
+    text = StrictCharField(max_length=services.CHAT_MAX_LENGTH, trim_whitespace=True)
 
 
 class PingSerializer(s.StrictSerializer):
@@ -141,10 +144,7 @@ class SafeReceiveMixin:
                 raise ProtocolError("Send JSON text frames.")
             if len(text_data) > MAX_FRAME_CHARS:
                 raise ProtocolError(f"A message may not exceed {MAX_FRAME_CHARS} characters.", "too_large")
-            try:
-                content = json.loads(text_data)
-            except ValueError:
-                raise ProtocolError("The message is not valid JSON.") from None
+            content = _decoded(text_data)
             if not isinstance(content, dict) or not isinstance(content.get("type"), str):
                 raise ProtocolError('A message is a JSON object with a "type".')
             handler = self.handlers.get(content["type"])
@@ -368,16 +368,36 @@ def encoded(event: dict) -> str:
     return text
 
 
+def _decoded(text_data: str):
+    """The frame's JSON value; ProtocolError if it is not JSON or nested deeper than MAX_FRAME_DEPTH.
+
+    Python's parser gives up on deep nesting with a RecursionError (1000
+    levels fit in 2 KB), not a ValueError.
+    """
+    try:
+        content = json.loads(text_data)
+    except (ValueError, RecursionError):
+        raise ProtocolError("The message is not valid JSON, or is nested too deeply.") from None
+    level = [content]
+    for _ in range(MAX_FRAME_DEPTH):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+        if not level:
+            return content
+    raise ProtocolError(f"A message may not be nested more than {MAX_FRAME_DEPTH} levels deep.")
+
+
 def _request_id_of(text_data) -> str | None:
     """The request_id of a message, if it has a usable one, to label its error."""
     try:
-        value = (
-            json.loads(text_data).get("request_id")
-            if text_data and len(text_data) <= MAX_FRAME_CHARS
-            else None
-        )
-    except (ValueError, AttributeError):
+        content = _decoded(text_data) if text_data and len(text_data) <= MAX_FRAME_CHARS else None
+    except ProtocolError:
         return None
+    value = content.get("request_id") if isinstance(content, dict) else None
     return value if isinstance(value, str) and len(value) <= 64 else None
 
 

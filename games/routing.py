@@ -1,7 +1,13 @@
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import path, re_path
 
-from games import consumers
+from games import consumers, rules
+
+# A well-formed room code, either case (lookups are case-insensitive). Any
+# other code falls through to NoSuchEndpoint and closes 4404 like an unknown
+# room (SPEC §4), before it can reach a channel-layer group name.
+_ALPHABET = rules.ROOM_CODE_ALPHABET + rules.ROOM_CODE_ALPHABET.lower()
+ROOM_CODE = f"(?P<code>[{_ALPHABET}]{{{rules.ROOM_CODE_LENGTH}}})"
 
 
 class NoSuchEndpoint(AsyncWebsocketConsumer):
@@ -13,8 +19,8 @@ class NoSuchEndpoint(AsyncWebsocketConsumer):
 
 
 websocket_urlpatterns = [
-    path("ws/rooms/<str:code>/", consumers.RoomConsumer.as_asgi()),
-    path("ws/rooms/<str:code>/html/", consumers.RoomHtmlConsumer.as_asgi()),
+    re_path(rf"^ws/rooms/{ROOM_CODE}/$", consumers.RoomConsumer.as_asgi()),
+    re_path(rf"^ws/rooms/{ROOM_CODE}/html/$", consumers.RoomHtmlConsumer.as_asgi()),
     path("ws/lobby/", consumers.LobbyConsumer.as_asgi()),
     path("ws/lobby/html/", consumers.LobbyHtmlConsumer.as_asgi()),
     re_path(r"", NoSuchEndpoint.as_asgi()),

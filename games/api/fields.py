@@ -21,6 +21,15 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictCharField(serializers.CharField):
+    """Only a JSON string: 5 or true is not text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictSerializer(serializers.Serializer):
     """Rejects fields it does not know instead of silently ignoring them."""
 

@@ -310,6 +310,26 @@ async def test_private_room_of_others_is_closed_4404(ws, alice, bob):
     await assert_closed(comm, 4404)
 
 
+# Room codes that are not well-formed (SPEC §4): each closes 4404 like an
+# unknown room, never 1011 (Channels refuses such group names with a traceback).
+MALFORMED_CODES = ["AB'CD", "%20", "%C3%A9", "A" * 95, "ABC.DE", "ABCDE%00", "ABCDEFG", "ab cd1"]
+
+
+@pytest.mark.parametrize("suffix", ["", "html/"], ids=["json", "html"])
+@pytest.mark.parametrize("code", MALFORMED_CODES, ids=range(len(MALFORMED_CODES)))
+async def test_malformed_room_code_in_the_path_is_closed_4404(ws, alice, code, suffix):
+    token = await db(_token_for)(alice)
+    comm, connected, _ = await ws.open(f"/ws/rooms/{code}/{suffix}", token=token)
+    assert connected
+    await assert_closed(comm, 4404)
+
+
+async def test_lower_case_room_code_in_the_path_finds_the_room(ws, alice):
+    code = await make_room(alice)
+    comm, state = await ws.room(alice, code.lower())
+    assert state["room"]["code"] == code
+
+
 async def test_any_other_ws_path_is_closed_4404(ws, alice):
     token = await db(_token_for)(alice)
     comm, connected, _ = await ws.open("/ws/nowhere/", token=token)
@@ -733,6 +753,11 @@ async def test_chat_over_the_rate_is_throttled(ws, alice, settings):
         # Valid JSON, a ping even, but over 16 KiB: refused for its size alone.
         ({"text_data": '{"type": "ping"}' + " " * 20000}, "too_large"),
         ({"bytes_data": b'{"type": "ping"}'}, "invalid"),
+        # 1000 levels in 2 KB: Python's parser gives up with a RecursionError.
+        ({"text_data": "[" * 1000 + "]" * 1000}, "invalid"),
+        ({"text_data": '{"type": "chat", "text": 5}'}, "invalid"),
+        ({"text_data": '{"type": "chat", "text": ["hi"]}'}, "invalid"),
+        ({"text_data": '{"type": "make_move", "guess": [0, 1, 2, 3], "request_id": 5}'}, "invalid"),
     ],
     ids=[
         "invalid-json",
@@ -744,6 +769,10 @@ async def test_chat_over_the_rate_is_throttled(ws, alice, settings):
         "too-large",
         "too-large-valid-json",
         "binary",
+        "nested-1000",
+        "chat-text-number",
+        "chat-text-list",
+        "request-id-number",
     ],
 )
 async def test_malformed_frame_is_an_error_and_the_socket_lives_on(ws, alice, frame, error_code):
