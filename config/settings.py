@@ -261,10 +261,12 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Behind a proxy, the client address is the first X-Forwarded-For hop;
-# NUM_PROXIES tells DRF's throttles how many proxies to trust.
-if os.environ.get("NUM_PROXIES"):
-    REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
+# The client address (every per-address throttle, REST and HTML forms alike)
+# is the socket peer: no proxy is trusted unless NUM_PROXIES says how many
+# stand in front, and then the address the outermost trusted one appended to
+# X-Forwarded-For. DRF's own default (None) would take the whole header, which
+# any client can forge to reset its limits.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mastermind Online API",
