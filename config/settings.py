@@ -113,6 +113,30 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# Every SQLite database gets these, the embedded default and a
+# DATABASE_URL=sqlite:///… alike. IMMEDIATE takes the write lock at BEGIN,
+# so two writers queue on the busy timeout instead of failing with
+# "database is locked" when a read transaction tries to upgrade to a write;
+# WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+def sqlite_database(path: Path) -> dict:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": dict(SQLITE_OPTIONS),
+        # A file, not :memory:, so the concurrency tests' threads share it;
+        # one per process, so two test runs in one checkout never collide.
+        "TEST": {"NAME": str(path.with_name(f"test-{os.getpid()}.sqlite3"))},
+    }
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     default_db = dj_database_url.parse(DATABASE_URL)
@@ -126,24 +150,12 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
             "timeout": env_int("DB_POOL_TIMEOUT", 10),
         }
+    elif default_db["ENGINE"] == "django.db.backends.sqlite3" and default_db["NAME"] != ":memory:":
+        url_db = sqlite_database(Path(default_db["NAME"]))
+        url_db["OPTIONS"].update(default_db.get("OPTIONS") or {})
+        default_db = {**default_db, **url_db}
 else:
-    sqlite_path = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3"))
-    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    default_db = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": sqlite_path,
-        "OPTIONS": {
-            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on
-            # the busy timeout instead of failing with "database is locked"
-            # when a read transaction tries to upgrade to a write.
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-        # A file, not :memory:, so the concurrency tests' threads share it;
-        # one per process, so two test runs in one checkout never collide.
-        "TEST": {"NAME": str(sqlite_path.with_name(f"test-{os.getpid()}.sqlite3"))},
-    }
+    default_db = sqlite_database(Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3")))
 DATABASES = {"default": default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
