@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage is a fast 503 with Retry-After, not a 500 (config/outages.py).
+    "config.outages.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -148,7 +150,12 @@ if DATABASE_URL:
         default_db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
-            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            # How long a request waits for a connection. Admission control
+            # keeps the requests running at once under the pool's size, so a
+            # wait this long means PostgreSQL is not answering: the request
+            # gets a 503 with Retry-After within two seconds (config/outages.py)
+            # instead of hanging. The pool keeps reconnecting in the background.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT") or 1.5),
         }
     elif default_db["ENGINE"] == "django.db.backends.sqlite3" and default_db["NAME"] != ":memory:":
         url_db = sqlite_database(Path(default_db["NAME"]))
@@ -205,7 +212,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mm"),
             # One pool per process, not one per request (config/cache.py).
-            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
+            # Short timeouts: with Redis gone the throttles fail open at once
+            # (games/api/throttling.py) instead of holding the request.
+            "OPTIONS": {
+                "pool_class": "config.cache.SharedConnectionPool",
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+            },
         }
     }
 else:

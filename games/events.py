@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from config import outages
 from games import metrics
 from games.models import Room, RoomEvent
 
@@ -136,11 +137,16 @@ def send_to_group(group: str, message: dict) -> None:
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         return
-    loop = server_loop
-    if loop is not None and loop.is_running() and not _running_on(loop):
-        asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(SEND_TIMEOUT)
-        return
-    async_to_sync(layer.group_send)(group, message)
+    try:
+        loop = server_loop
+        if loop is not None and loop.is_running() and not _running_on(loop):
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop).result(SEND_TIMEOUT)
+            return
+        async_to_sync(layer.group_send)(group, message)
+    except outages.REDIS_DOWN as exc:
+        # The change is committed and in the room's log; sockets fill the gap
+        # from it at their next event or resync, once Redis is back.
+        outages.warn("redis", "live events are not sent", exc)
 
 
 def _running_on(loop: asyncio.AbstractEventLoop) -> bool:

@@ -26,6 +26,7 @@ from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.auth import TokenAuthentication
+from config import outages
 from games.threads import database_sync_to_async
 
 logger = logging.getLogger(__name__)
@@ -214,6 +215,8 @@ class CredentialWatch:
             await asyncio.sleep(settings.WS_AUTH_RECHECK_SECONDS)
             try:
                 await self.check()
+            except outages.BACKEND_DOWN as exc:
+                outages.warn(outages.service_of(exc), "socket credentials are rechecked when it returns", exc)
             except Exception:  # noqa: BLE001 - the watch must outlive one failed check (database down); logged
                 logger.exception("socket credential check failed")
 

@@ -12,6 +12,10 @@ cache key, so a limit cannot be walked round by switching doors.
 
 The client address is DRF's `get_ident`: the socket peer (REMOTE_ADDR)
 unless NUM_PROXIES trusts that many proxies in front (config/settings.py).
+
+When the cache (Redis) is down a throttle lets the request through (fails
+open) and logs one warning a minute (config/outages.py): an outage of the
+counters must not become an outage of the game.
 """
 
 import math
@@ -19,11 +23,20 @@ import math
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from config import outages
+
 
 class _LiveRates:
     @property
     def THROTTLE_RATES(self):  # noqa: N802 - DRF's attribute name
         return api_settings.DEFAULT_THROTTLE_RATES
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except outages.REDIS_DOWN as exc:
+            outages.warn("redis", "throttles let requests through", exc)
+            return True
 
 
 class AnonRateThrottle(_LiveRates, throttling.AnonRateThrottle):
