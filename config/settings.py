@@ -156,6 +156,11 @@ if DATABASE_URL:
             # gets a 503 with Retry-After within two seconds (config/outages.py)
             # instead of hanging. The pool keeps reconnecting in the background.
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT") or 1.5),
+            # The pool retries a failed connection with a doubling backoff
+            # for this long, then gives up until a request asks again: a
+            # short bound keeps its next try near when PostgreSQL returns
+            # (psycopg_pool's default, 5 min, let the backoff grow past 30 s).
+            "reconnect_timeout": 5.0,
         }
     elif default_db["ENGINE"] == "django.db.backends.sqlite3" and default_db["NAME"] != ":memory:":
         url_db = sqlite_database(Path(default_db["NAME"]))

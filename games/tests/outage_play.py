@@ -51,6 +51,9 @@ class Figures:
     socket_closes: Counter = field(default_factory=Counter)  # close codes seen
     sockets_exact: int = 0  # sockets that ended with every version exactly once
     sockets: int = 0
+    outage_seconds: float = 0.0  # from stop() done to start() done
+    back_after: float | None = None  # seconds from start() done to the first 201
+    restarted_at: float | None = None
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -177,6 +180,8 @@ class Player:
         if during_outage:
             figures.slowest_answer_during_outage = max(figures.slowest_answer_during_outage, took)
         if status == 201:
+            if figures.restarted_at is not None and figures.back_after is None:
+                figures.back_after = time.monotonic() - figures.restarted_at
             if key not in self.acknowledged:
                 self.acknowledged.add(key)
                 figures.accepted += 1
@@ -221,12 +226,15 @@ def run_outage(
     stop,
     start,
     during=None,
+    outage_moves: int | None = None,
+    pace: float = 0.0,
     seed: int = 10,
 ) -> Figures:
     """Moves before, during and after an outage that `stop()` begins and `start()` ends.
 
     `during(figures, team)` runs while the service is down (e.g. to check /healthz).
-    Phases are counted in moves, not timed.
+    Phases are counted in moves, not timed; `outage_moves` attempts each
+    (`pace` seconds apart) while it is down.
     """
     rng = random.Random(seed)
     figures = Figures()
@@ -238,8 +246,10 @@ def run_outage(
 
     def phase(during_outage: bool) -> None:
         def play(player: Player) -> None:
-            for _ in range(moves_per_phase):
+            for _ in range(outage_moves or moves_per_phase if during_outage else moves_per_phase):
                 player.move(figures, during_outage=during_outage)
+                if during_outage and pace:
+                    time.sleep(pace)
 
         threads = [threading.Thread(target=play, args=(p,)) for p in team]
         for thread in threads:
@@ -249,12 +259,15 @@ def run_outage(
 
     phase(False)
     stop()
+    down_since = time.monotonic()
     try:
         phase(True)
         if during is not None:
             during(figures, team)
     finally:
         start()
+        figures.restarted_at = time.monotonic()
+        figures.outage_seconds = figures.restarted_at - down_since
     deadline = time.monotonic() + 120
     for player in team:
         player.settle(figures, deadline)
