@@ -22,6 +22,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from rest_framework.test import APIClient
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from config import outages
 from games import services
@@ -146,6 +148,21 @@ def test_moves_through_a_redis_outage_are_served_and_sockets_end_exact():
     assert "Traceback" not in log, summary
 
 
+def new_socket_close_code(server, player) -> int | None:
+    """The close code a socket opened now gets (its token cannot be looked up while the database is down)."""
+    with connect(
+        server.ws_url(f"/ws/rooms/{player.code}/"),
+        subprotocols=["mastermind.v1", f"token.{player.token}"],
+        open_timeout=30,
+        proxy=None,
+    ) as ws:
+        try:
+            ws.recv(timeout=30)
+        except ConnectionClosed as exc:
+            return exc.rcvd.code if exc.rcvd else None
+    return None
+
+
 def migrate(env: dict) -> None:
     subprocess.run(  # noqa: S603 - our own command line
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
@@ -168,6 +185,7 @@ def test_moves_through_a_postgresql_restart_are_refused_fast_then_applied_once()
             def during(figures, team):
                 seen["health"] = http_json("GET", f"{server.http_url}/healthz", timeout=30)
                 seen["page"] = http_json("GET", f"{server.http_url}/", timeout=30)
+                seen["new_socket"] = new_socket_close_code(server, team[1])
                 watcher = team[0].watcher
                 watcher.ws.send(json.dumps({"type": "make_move", "guess": [0] * 8, "request_id": "down"}))
                 watcher.thread.join(timeout=30)
@@ -182,6 +200,7 @@ def test_moves_through_a_postgresql_restart_are_refused_fast_then_applied_once()
     assert seen["health"][0] == 503 and seen["health"][1]["checks"]["database"] == "unavailable", summary
     assert seen["page"][0] == 503 and "Back in a moment" in seen["page"][1], summary
     assert seen["socket_close"] == outages.CLOSE_UNAVAILABLE, summary
+    assert seen["new_socket"] == outages.CLOSE_UNAVAILABLE, summary
     assert not figures.other, summary
     assert figures.refused >= 3 * 3, summary
     assert figures.accepted == figures.moves, summary
