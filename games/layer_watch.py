@@ -34,6 +34,8 @@ class RedisOutageLogFilter(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if isinstance(exc, outages.REDIS_DOWN):
             outages.warn("redis", "the channel layer is reconnecting", exc)
+            # The subscription broke: events may be missed until it is back.
+            layer_watch.down = True
             return False
         return True
 
@@ -48,6 +50,9 @@ class LayerWatch:
     def __init__(self):
         self.task: asyncio.Task | None = None
         self.counter = itertools.count()
+        # Set by a Redis error (the probe's, or the layer's receive task's),
+        # cleared by the next probe that comes back, which closes the sockets.
+        self.down = False
 
     def ensure_running(self) -> None:
         """Start the probe on this event loop, once (called as a socket opens)."""
@@ -62,20 +67,24 @@ class LayerWatch:
 
         layer = get_channel_layer()
         channel = None
-        down = False
         while True:
             try:
                 if channel is None:
                     channel = await layer.new_channel("probe.")
                 await self.probe(layer, channel)
-                if down:
+                if self.down:
+                    self.down = False
                     logger.warning("redis is back; closing this process's sockets 4503 so they resync")
                     await close_sockets(credential_watch.sockets)
-                down = False
-            except outages.REDIS_DOWN as exc:  # TimeoutError included: the probe did not come back
+            except TimeoutError:
+                # No answer in time: a busy process, or a subscription not yet
+                # back. Only a Redis error means an outage (a slow machine
+                # must not close every socket). The layer drops a channel
+                # whose receive was cancelled: take a new one.
+                channel = None
+            except outages.REDIS_DOWN as exc:
                 outages.warn("redis", "live events pause until it returns", exc)
-                down = True
-                # The layer drops a channel whose receive was cancelled: take a new one.
+                self.down = True
                 channel = None
             await asyncio.sleep(PROBE_SECONDS)
 
