@@ -7,12 +7,15 @@ client address is the socket peer unless `NUM_PROXIES` trusts proxies, so a
 forged `X-Forwarded-For` never resets a per-address limit.
 """
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
+import uuid
 
 import pytest
+import pytest_asyncio
 from django.contrib.auth import get_user_model
 from django.test import Client
 from knox.models import AuthToken
@@ -20,6 +23,17 @@ from rest_framework.test import APIClient
 
 from games import services
 from games.models import ChatMessage, Guess, Room
+from games.tests.test_consumers import (
+    Sockets,
+    _disconnect,
+    db,
+    guess_count,
+    make_room,
+    move,
+    receive,
+    secret_of,
+    wrong,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +232,44 @@ def test_num_proxies_comes_from_the_environment_and_defaults_to_none_trusted():
 
     assert num_proxies() == "0"
     assert num_proxies(NUM_PROXIES="2") == "2"
+
+
+# --- the socket door ---------------------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def ws(settings):
+    """Sockets on the full ASGI stack (as test_consumers.py), on a channel layer of this test's own."""
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer:
+        config = {**layer["CONFIG"], "prefix": f"test-{uuid.uuid4().hex[:12]}"}
+        settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": config}}
+    sockets = Sockets()
+    yield sockets
+    await asyncio.gather(*(_disconnect(comm) for comm in sockets.opened))
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_guess_form_and_socket_count_against_one_budget(settings, alice, ws):
+    set_rate(settings, "guess", "2/min")
+    code = await make_room(alice, "solo")
+    guess = wrong(await secret_of(code))
+    browser = Client()
+    await db(browser.force_login)(alice)
+    comm, _ = await ws.room(alice, code)
+
+    await move(comm, guess, "first")
+    assert (await receive(comm))["type"] == "move.accepted"
+    await receive(comm)  # its game_update
+    response = await db(browser.post)(f"/rooms/{code}/guess/", {f"peg_{i}": c for i, c in enumerate(guess)})
+    assert response.status_code == 302
+    await receive(comm)  # the form's game_update
+
+    await move(comm, guess, "third")
+    error = await receive(comm)
+    response = await db(browser.post)(f"/rooms/{code}/guess/", {f"peg_{i}": c for i, c in enumerate(guess)})
+
+    assert (error["type"], error["code"]) == ("error", "throttled")
+    assert_html_throttled(response)
+    assert await guess_count(code) == 2
