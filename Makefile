@@ -9,7 +9,7 @@ PORT ?= 8000
 # pytest-xdist workers; "auto" uses every core.
 JOBS ?= auto
 
-.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx typescript-client
+.PHONY: run test lint fmt migrate superuser bench bench-quick schema chromium nginx typescript-client outage-servers
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,15 @@ compose-check:
 	else echo "compose-check: no docker compose on this machine, skipped"; exit 0; fi; \
 	$$DC --env-file .env.example --profile scale config -q && echo "compose-check: docker-compose.yml is valid ($$DC)"
 
-test: $(STAMP) chromium nginx typescript-client
+# The outage tests (games/tests/test_outages.py) start a throwaway redis-server
+# and a private PostgreSQL cluster as child processes; the system services are not used.
+outage-servers:
+	@{ command -v redis-server >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || { \
+	  echo "Installing Debian's redis-server and postgresql for the outage tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server postgresql; }
+
+test: $(STAMP) chromium nginx typescript-client outage-servers
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DEBUG=0 SECRET_KEY=test-only $(PY) manage.py makemigrations --check --dry-run

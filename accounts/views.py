@@ -1,11 +1,16 @@
-"""Session sign-up, sign-in and sign-out for the browser pages (Django's auth views)."""
+"""Session sign-up, sign-in and sign-out for the browser pages (Django's auth views).
+
+Sign-up and sign-in count against the same per-address throttles as
+POST /api/v1/auth/register/ and /login/ (games/api/throttling.py).
+"""
 
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import RegisterForm
-from games.api.throttling import RegisterThrottle
+from games.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
 
 
 @require_http_methods(["GET", "POST"])
@@ -14,14 +19,34 @@ def register(request):
         return redirect("lobby")
     form = RegisterForm(request.POST or None)
     if request.method == "POST":
-        # The same per-address budget as POST /api/v1/auth/register/.
-        throttle = RegisterThrottle()
-        if not throttle.allow_request(request, None):
-            wait = int(throttle.wait() or 1) + 1
-            error = f"Too many sign-ups from your address; try again in {wait} s."
-            return render(request, "registration/register.html", {"form": form, "error": error}, status=429)
+        wait = door_allows(RegisterThrottle, request)
+        if wait is not None:
+            seconds = retry_after(wait)
+            error = f"Too many sign-ups from your address; try again in {seconds} s."
+            response = render(
+                request, "registration/register.html", {"form": form, "error": error}, status=429
+            )
+            response["Retry-After"] = str(seconds)
+            return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("lobby")
     return render(request, "registration/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's sign-in form, behind the login throttle: every attempt counts, right or wrong."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        wait = door_allows(LoginThrottle, request)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        seconds = retry_after(wait)
+        error = f"Too many sign-in attempts from your address; try again in {seconds} s."
+        context = self.get_context_data(form=self.get_form(), error=error)
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(seconds)
+        return response

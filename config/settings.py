@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A database outage is a fast 503 with Retry-After, not a 500 (config/outages.py).
+    "config.outages.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +122,30 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# Every SQLite database gets these, the embedded default and a
+# DATABASE_URL=sqlite:///… alike. IMMEDIATE takes the write lock at BEGIN,
+# so two writers queue on the busy timeout instead of failing with
+# "database is locked" when a read transaction tries to upgrade to a write;
+# WAL lets readers go on while one writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
+def sqlite_database(path: Path) -> dict:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": dict(SQLITE_OPTIONS),
+        # A file, not :memory:, so the concurrency tests' threads share it;
+        # one per process, so two test runs in one checkout never collide.
+        "TEST": {"NAME": str(path.with_name(f"test-{os.getpid()}.sqlite3"))},
+    }
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     default_db = dj_database_url.parse(DATABASE_URL)
@@ -131,26 +157,24 @@ if DATABASE_URL:
         default_db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN_SIZE", 2),
             "max_size": env_int("DB_POOL_MAX_SIZE", 20),
-            "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            # How long a request waits for a connection. Admission control
+            # keeps the requests running at once under the pool's size, so a
+            # wait this long means PostgreSQL is not answering: the request
+            # gets a 503 with Retry-After within two seconds (config/outages.py)
+            # instead of hanging. The pool keeps reconnecting in the background.
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT") or 1.5),
+            # The pool retries a failed connection with a doubling backoff
+            # for this long, then gives up until a request asks again: a
+            # short bound keeps its next try near when PostgreSQL returns
+            # (psycopg_pool's default, 5 min, let the backoff grow past 30 s).
+            "reconnect_timeout": 5.0,
         }
+    elif default_db["ENGINE"] == "django.db.backends.sqlite3" and default_db["NAME"] != ":memory:":
+        url_db = sqlite_database(Path(default_db["NAME"]))
+        url_db["OPTIONS"].update(default_db.get("OPTIONS") or {})
+        default_db = {**default_db, **url_db}
 else:
-    sqlite_path = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3"))
-    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    default_db = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": sqlite_path,
-        "OPTIONS": {
-            # IMMEDIATE takes the write lock at BEGIN, so two writers queue on
-            # the busy timeout instead of failing with "database is locked"
-            # when a read transaction tries to upgrade to a write.
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-        # A file, not :memory:, so the concurrency tests' threads share it;
-        # one per process, so two test runs in one checkout never collide.
-        "TEST": {"NAME": str(sqlite_path.with_name(f"test-{os.getpid()}.sqlite3"))},
-    }
+    default_db = sqlite_database(Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "db.sqlite3")))
 DATABASES = {"default": default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -200,7 +224,13 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mm"),
             # One pool per process, not one per request (config/cache.py).
-            "OPTIONS": {"pool_class": "config.cache.SharedConnectionPool"},
+            # Short timeouts: with Redis gone the throttles fail open at once
+            # (games/api/throttling.py) instead of holding the request.
+            "OPTIONS": {
+                "pool_class": "config.cache.SharedConnectionPool",
+                "socket_connect_timeout": 1,
+                "socket_timeout": 1,
+            },
         }
     }
 else:
@@ -268,10 +298,12 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# Behind a proxy, the client address is the first X-Forwarded-For hop;
-# NUM_PROXIES tells DRF's throttles how many proxies to trust.
-if os.environ.get("NUM_PROXIES"):
-    REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
+# The client address (every per-address throttle, REST and HTML forms alike)
+# is the socket peer: no proxy is trusted unless NUM_PROXIES says how many
+# stand in front, and then the address the outermost trusted one appended to
+# X-Forwarded-For. DRF's own default (None) would take the whole header, which
+# any client can forge to reset its limits.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("NUM_PROXIES", 0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mastermind Online API",

@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config import outages
 from games import selectors, services, solver
 from games.exceptions import GameError
 from games.models import Guess, Player, Room
@@ -92,6 +93,8 @@ async def run_in_server(interval: float = 1.0) -> None:
         await asyncio.sleep(interval)
         try:
             await database_sync_to_async(tick)()
+        except outages.BACKEND_DOWN as exc:
+            outages.warn(outages.service_of(exc), "bots pause", exc)
         except Exception:  # noqa: BLE001 - the loop must outlive one bad tick; it is logged
             logger.exception("bot tick failed")
 

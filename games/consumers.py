@@ -25,15 +25,18 @@ import logging
 from collections import OrderedDict
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from config import outages
 from games import boards, events, metrics, rules, selectors, services, visibility
 from games.api import serializers as s
 from games.api.fields import StrictCharField, StrictIntegerField
 from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
 from games.exceptions import GameError
+from games.layer_watch import layer_watch
 from games.models import Room
 from games.threads import database_sync_to_async
 from games.ws_auth import CLOSE_UNAUTHENTICATED, PROTOCOL, credential_of, credential_watch
@@ -169,7 +172,15 @@ class SafeReceiveMixin:
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        try:
+            await handler(message)
+        except outages.BACKEND_DOWN as exc:
+            # PostgreSQL or Redis is down: close 4503, and the client
+            # reconnects with backoff and resyncs (config/outages.py).
+            outages.warn(outages.service_of(exc), "sockets are closed 4503", exc)
+            if message["type"] == "websocket.disconnect":
+                raise StopConsumer from None
+            await self.close(code=outages.CLOSE_UNAVAILABLE)
 
     async def accept_signed_in(self) -> bool:
         """Accept (answering mastermind.v1 if offered); close 4401 unless signed in.
@@ -189,6 +200,8 @@ class SafeReceiveMixin:
         metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).inc()
         self.credential = credential_of(self.scope)
         await credential_watch.add(self)
+        # Probes the channel layer; closes sockets 4503 when Redis comes back.
+        layer_watch.ensure_running()
         return True
 
     async def join(self, group: str) -> None:

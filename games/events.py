@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from config import outages
 from config import rows as sql
 from games import metrics
 from games.models import Room, RoomEvent
@@ -149,7 +150,10 @@ def send_to_group(group: str, message: dict) -> None:
     if loop is not None and loop.is_running() and not _running_on(loop):
         loop.call_soon_threadsafe(_start_sending, layer, group, message)
         return
-    async_to_sync(layer.group_send)(group, message)
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except outages.REDIS_DOWN as exc:
+        _not_sent(exc)
 
 
 def _start_sending(layer, group: str, message: dict) -> None:
@@ -160,8 +164,19 @@ def _start_sending(layer, group: str, message: dict) -> None:
 
 def _sent(task: asyncio.Task) -> None:
     _sending.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.warning("A group message was not sent: %r", task.exception())
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if isinstance(exc, outages.REDIS_DOWN):
+        _not_sent(exc)
+    elif exc is not None:
+        logger.warning("A group message was not sent: %r", exc)
+
+
+def _not_sent(exc: BaseException) -> None:
+    # The change is committed and in the room's log; sockets fill the gap
+    # from it at their next event or resync, once Redis is back.
+    outages.warn("redis", "live events are not sent", exc)
 
 
 def _running_on(loop: asyncio.AbstractEventLoop) -> bool:

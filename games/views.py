@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
 from games import boards, rules, selectors, services
-from games.api.throttling import ChatThrottle, socket_allows
+from games.api.throttling import ChatThrottle, GuessThrottle, door_allows, retry_after
 from games.exceptions import GameError
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
 
@@ -100,6 +100,20 @@ def _action_failed(request, code: str, error: GameError | str, *, status: int | 
     if state is None:
         raise Http404("No such room.")
     return _render_board(request, state, status=status, error=error, extra=extra)
+
+
+def _throttled(request, code: str, throttle_class, what: str):
+    """The board with a 429 and Retry-After when the action's throttle says wait, else None.
+
+    The same counters as the action's REST and socket doors (games/api/throttling.py).
+    """
+    wait = door_allows(throttle_class, request)
+    if wait is None:
+        return None
+    seconds = retry_after(wait)
+    response = _action_failed(request, code, f"{what}; try again in {seconds} s.", status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def _perform(request, code: str, call, on_success=None):
@@ -239,6 +253,8 @@ def _code_form(request, state: dict) -> CodeForm:
 @login_required
 @require_POST
 def room_guess(request, code: str):
+    if throttled := _throttled(request, code, GuessThrottle, "Too many guesses"):
+        return throttled
     form = _code_form(request, _state_or_404(request, code))
     if not form.is_valid():
         return _action_failed(request, code, "Pick a colour for every peg.", status=400)
@@ -269,13 +285,8 @@ def room_chat(request, code: str):
     form = ChatForm(request.POST)
     if not form.is_valid():
         return _action_failed(request, code, "A chat message has 1 to 500 characters.", status=400)
-    wait = socket_allows(ChatThrottle, request.user)
-    if wait is not None:
-        response = _action_failed(
-            request, code, f"Too many messages; try again in {int(wait) + 1} s.", status=429
-        )
-        response["Retry-After"] = str(int(wait) + 1)
-        return response
+    if throttled := _throttled(request, code, ChatThrottle, "Too many messages"):
+        return throttled
     text = form.cleaned_data["text"]
     return _perform(request, code, lambda: services.chat_post(room_code=code, user=request.user, text=text))
 

@@ -26,6 +26,7 @@ from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.auth import TokenAuthentication
+from config import outages
 from games.events import AUTH_GROUP
 from games.threads import database_sync_to_async
 
@@ -113,9 +114,42 @@ class TokenOrSession:
         return await self.session(scope, receive, send)
 
 
+class HandshakeOutageGuard:
+    """A handshake whose token or session lookup meets an outage is closed 4503, not a 500 with a traceback.
+
+    Only the handshake is guarded (until `_Entered` hands over to the
+    consumer, whose own dispatch closes 4503 on an outage); a socket costs
+    nothing more per frame.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        state = {"entered": False}
+        try:
+            return await self.app({**scope, "outage_guard": state}, receive, send)
+        except outages.BACKEND_DOWN as exc:
+            if state["entered"]:
+                raise
+            outages.warn(outages.service_of(exc), "socket handshakes are closed 4503", exc)
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": outages.CLOSE_UNAVAILABLE})
+
+
+class _Entered:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if "outage_guard" in scope:
+            scope["outage_guard"]["entered"] = True
+        return await self.app(scope, receive, send)
+
+
 def websocket_stack(app):
     """Origin policy, then the token offered as a subprotocol, or else the session cookie."""
-    return OriginPolicy(TokenOrSession(app))
+    return HandshakeOutageGuard(OriginPolicy(TokenOrSession(_Entered(app))))
 
 
 # --- is each open socket still signed in? -------------------------------------------------
@@ -245,6 +279,8 @@ class CredentialWatch:
             await asyncio.sleep(settings.WS_AUTH_RECHECK_SECONDS)
             try:
                 await self.check()
+            except outages.BACKEND_DOWN as exc:
+                outages.warn(outages.service_of(exc), "socket credentials are rechecked when it returns", exc)
             except Exception:  # noqa: BLE001 - the watch must outlive one failed check (database down); logged
                 logger.exception("socket credential check failed")
 
