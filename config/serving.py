@@ -141,7 +141,7 @@ class WSGIBridge:
 
 
 def http_application(handler: str, *, threads: int):
-    """The ASGI app for HTTP: "wsgi" (a2wsgi over Django's WSGI handler) or "asgi"."""
+    """The ASGI app for HTTP: "wsgi" (WSGIBridge over Django's WSGI handler) or "asgi"."""
     if handler == "wsgi":
         return WSGIBridge(get_wsgi_application(), threads=threads)
     if handler == "asgi":

@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,7 +264,21 @@ def swaps_so_far(page: Page) -> int:
 
 
 def wait_socket_open(page: Page) -> None:
-    page.wait_for_function("window.__mm.wsOpen > 0", timeout=WAIT_MS)
+    wait_until_true(page, "window.__mm.wsOpen > 0")
+
+
+def wait_until_true(page: Page, expression: str, timeout_ms: int = WAIT_MS) -> None:
+    """Poll a JavaScript expression from here until it is true.
+
+    Not `page.wait_for_function`: while it polls, Playwright compiles the
+    expression inside the page, which the site's Content-Security-Policy
+    (no 'unsafe-eval') refuses; `page.evaluate` runs it through the
+    DevTools protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_ms} ms: {expression}"
+        page.wait_for_timeout(25)
 
 
 def click_guess(page: Page, code: list[int]) -> None:
@@ -349,7 +364,7 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
     expect(bob.locator(f"#lobby-room-{code}")).to_contain_text("Friday race")
     expect(bob.locator(f"#lobby-room-{code}")).to_contain_text("1/2")
     # The lobby socket's first frame re-renders the list, and keeps its styling.
-    bob.wait_for_function("window.__mm.wsMessages > 0", timeout=WAIT_MS)
+    wait_until_true(bob, "window.__mm.wsMessages > 0")
     expect(bob.locator("#lobby-rooms")).to_have_class("rooms")
     expect(bob.locator(f"#lobby-room-{code}")).to_contain_text("1/2")
     screenshots(bob, "lobby")

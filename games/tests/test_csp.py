@@ -30,6 +30,7 @@ from games.tests.test_browser import (  # noqa: F401 - the module's fixtures
     make_server_user,
     server,
     sync_orm_beside_playwright,
+    wait_until_true,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -134,7 +135,7 @@ def test_the_site_works_in_chromium_with_no_policy_violation(watched, make_serve
     expect(page).to_have_url(re.compile(r"/rooms/[^/]+/$"))
     code = page.locator("#live").get_attribute("data-room")
     # The socket's first frame re-renders the move form: pick after it, or it wipes the picks.
-    page.wait_for_function("window.__wsMessages > 0", timeout=WAIT_MS)
+    wait_until_true(page, "window.__wsMessages > 0")
     secret = list(Room.objects.get(code=code).secret)
     guess = [(c + 1) % 6 for c in secret]
     form = page.locator("#guess-form")
@@ -178,7 +179,7 @@ def test_the_policy_is_enforced_in_chromium(watched, make_server_user):  # noqa:
         }"""
     )
     assert ran is False
-    watched.page.wait_for_function("window.__csp.length > 0", timeout=WAIT_MS)
+    wait_until_true(watched.page, "window.__csp.length > 0")
     assert any("script-src" in v for v in watched.violations())
 
 
