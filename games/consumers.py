@@ -24,6 +24,7 @@ import json
 import logging
 from collections import OrderedDict
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -181,6 +182,11 @@ class SafeReceiveMixin:
             if message["type"] == "websocket.disconnect":
                 raise StopConsumer from None
             await self.close(code=outages.CLOSE_UNAVAILABLE)
+        except Disconnected:
+            # daphne refuses a frame for a client that has just closed; its
+            # websocket.disconnect is next in this consumer's queue. Not an
+            # error: the traceback daphne would log is only noise.
+            pass
 
     async def accept_signed_in(self) -> bool:
         """Accept (answering mastermind.v1 if offered); close 4401 unless signed in.

@@ -1016,3 +1016,39 @@ async def test_leaving_a_public_room_keeps_the_socket_as_a_spectator(ws, alice, 
     assert (await receive(comm))["event"] == "player_left"
     await db(services.chat_post)(room_code=code, user=alice, text="still here?")
     assert (await receive(comm))["text"] == "still here?"
+
+
+async def test_an_event_for_a_client_that_has_just_closed_is_dropped_without_an_error(alice):
+    """daphne raises autobahn's Disconnected for a frame sent after the client closed.
+
+    The room's event can be on its way to a socket when its client closes;
+    the consumer learns of the close from the next message in its queue. The
+    frame is dropped quietly instead of ending the consumer with a traceback
+    in the server log (seen in issue #9's bench at the end of each round).
+    """
+    from autobahn.exception import Disconnected
+
+    from games.consumers import RoomConsumer
+
+    sent = []
+
+    async def closed_socket(message):
+        sent.append(message)
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    consumer = RoomConsumer()
+    consumer.base_send = closed_socket
+    consumer.user, consumer.version, consumer.gone, consumer.mode, consumer.over = (
+        alice,
+        3,
+        False,
+        "race",
+        False,
+    )
+    consumer.room_code = "ABCDEF"
+    event = events.build(
+        room_code="ABCDEF", version=4, kind="chat", payload={"username": "bob", "text": "hi"}
+    )
+    await consumer.dispatch({"type": "room.event", "event": event})
+    assert [m["type"] for m in sent] == ["websocket.send"]
+    assert consumer.version == 4
