@@ -113,6 +113,53 @@ def bench_api(rows):
     )
 
 
+def bench_guess_service(rows):
+    """CPU per `services.guess_submit` call, the service alone (issue #9).
+
+    As under a server: broadcasts go to an event loop of their own thread
+    (games.events.server_loop). Process CPU time (every thread), so the
+    figure holds on a busy machine better than wall time does; a quick play
+    every 19 guesses is included, as in `make bench`'s guess workloads.
+    """
+    import asyncio
+    import threading
+
+    from django.contrib.auth import get_user_model
+
+    from games import events
+
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    events.server_loop = loop
+    user = get_user_model().objects.create_user("bench-guesser", password="x")
+
+    def play(guesses: int) -> None:
+        done = 0
+        while done < guesses:
+            room = services.quick_play(user=user, max_guesses=20)
+            wrong = [(room.secret[0] + 1) % 6, *room.secret[1:]]
+            for _ in range(min(19, guesses - done)):
+                services.guess_submit(room_code=room.code, user=user, guess=wrong)
+                done += 1
+
+    try:
+        play(50)  # warm: statements built, connections made
+        samples = []
+        for _ in range(5):
+            start = time.process_time()
+            play(200)
+            samples.append((time.process_time() - start) / 200)
+    finally:
+        events.server_loop = None
+        loop.call_soon_threadsafe(loop.stop)
+    rows.append(
+        (
+            "services.guess_submit, CPU per call (5 × 200 calls, median)",
+            f"{statistics.median(samples) * 1e3:.2f} ms",
+        )
+    )
+
+
 def main():
     setup_test_environment()
     db_label = connection.vendor
@@ -122,6 +169,7 @@ def main():
     rows = []
     try:
         bench_score(rows)
+        bench_guess_service(rows)
         bench_api(rows)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
