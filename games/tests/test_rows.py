@@ -128,3 +128,35 @@ def test_a_joined_read_gives_the_tokens_and_users_the_orm_gives(alice, bob):
     assert got[0].user.username == "alice"
     assert timezone.is_aware(got[0].expiry)
     assert select_joined(AuthToken, "user", "token_key", "nothing") == []
+
+
+def test_the_stats_statement_groups_as_the_orm_query_it_stands_for(alice, bob):
+    from django.db import connection
+
+    from games import selectors
+    from games.selectors import _player_stats_statement, player_stats_query
+
+    solved = services.quick_play(user=alice)
+    services.guess_submit(room_code=solved.code, user=alice, guess=solved.secret)
+    lost = services.quick_play(user=alice, max_guesses=1)
+    services.guess_submit(room_code=lost.code, user=alice, guess=[(lost.secret[0] + 1) % 6, *lost.secret[1:]])
+    race = services.room_create(user=alice, mode="race")
+    services.room_join(room_code=race.code, user=bob)
+    services.room_start(room_code=race.code, user=alice)
+    race.refresh_from_db()
+    services.guess_submit(room_code=race.code, user=bob, guess=race.secret)
+    services.guess_submit(room_code=race.code, user=alice, guess=race.secret)
+    services.quick_play(user=alice)  # playing: not counted
+
+    with connection.cursor() as cursor:
+        cursor.execute(_player_stats_statement(connection.vendor), [alice.pk, Room.Status.FINISHED])
+        raw = cursor.fetchall()
+
+    def normal(rows):
+        return sorted((m, bool(w), bool(h), st, n, sn, ss or 0) for m, w, h, st, n, sn, ss in rows)
+
+    assert normal(raw) == normal(player_stats_query(user=alice))
+    assert len(raw) == 3  # solo solved and won, solo out, race solved second
+    stats = selectors.player_stats(user=alice)
+    assert (stats["games"], stats["wins"], stats["solved"]) == (3, 1, 2)
+    assert stats["by_mode"]["race"] == {"games": 1, "wins": 0}
