@@ -20,7 +20,6 @@ from games.models import ChatMessage, Guess, Player, Room
 
 NAME_MAX_LENGTH = 60
 CHAT_MAX_LENGTH = 500
-BOT_DIFFICULTIES = ("easy", "hard")
 MIN_PLAYERS_TO_START = {Room.Mode.SOLO: 1, Room.Mode.COOP: 2, Room.Mode.RACE: 2, Room.Mode.DUEL: 2}
 
 
@@ -238,7 +237,7 @@ def room_join(*, room_code: str, user) -> Room:
 
 def bot_add(*, room_code: str, user, difficulty: str) -> Player:
     """The owner adds a computer player to a waiting race. Raises InvalidMove, NotAllowed, RoomNotFound, WrongState."""
-    if difficulty not in BOT_DIFFICULTIES:
+    if difficulty not in rules.BOT_DIFFICULTIES:
         raise InvalidMove("difficulty must be easy or hard.", field="difficulty")
     with transaction.atomic():
         room = _lock_room(room_code)

@@ -6,7 +6,6 @@ from rest_framework import serializers
 from games import rules, visibility
 from games.api.fields import StrictBooleanField, StrictIntegerField, StrictSerializer
 from games.models import Guess, Player, Room
-from games.services import BOT_DIFFICULTIES
 
 CODE_FIELD_HELP = "A code: a list of colour indices, each an integer in 0..colors-1."
 
@@ -171,7 +170,7 @@ class SecretInputSerializer(StrictSerializer):
 
 class BotInputSerializer(StrictSerializer):
     difficulty = serializers.ChoiceField(
-        choices=list(BOT_DIFFICULTIES),
+        choices=list(rules.BOT_DIFFICULTIES),
         help_text="easy: a random code consistent with its feedback; hard: Knuth's minimax.",
     )
 
