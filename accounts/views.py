@@ -9,8 +9,10 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts import services
 from accounts.forms import RegisterForm
 from games.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
+from games.exceptions import InvalidMove
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,9 +31,18 @@ def register(request):
             response["Retry-After"] = str(seconds)
             return response
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("lobby")
+        # The form checks the fields for the page; the service, as for the
+        # API, creates the user, so a name taken since the check is a 400.
+        try:
+            user = services.user_register(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+            )
+        except InvalidMove as exc:
+            # The service names the API's fields ("password"); the form has its own.
+            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("lobby")
     return render(request, "registration/register.html", {"form": form}, status=400 if form.errors else 200)
 
 

@@ -553,22 +553,7 @@ class RoomHtmlConsumer(RoomConsumer):
 
 def _lobby_state() -> dict:
     rooms = selectors.room_lobby_list()
-    return {
-        "type": "lobby.state",
-        "rooms": [
-            {
-                "code": r.code,
-                "name": r.name,
-                "mode": r.mode,
-                "status": r.status,
-                "owner": r.owner.username,
-                "player_count": r.player_count,
-                "max_players": r.max_players,
-                "joinable": True,
-            }
-            for r in rooms
-        ],
-    }
+    return {"type": "lobby.state", "rooms": [s.lobby_room(r, player_count=r.player_count) for r in rooms]}
 
 
 class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):

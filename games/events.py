@@ -16,6 +16,7 @@ from django.db import transaction
 from config import outages
 from config import rows as sql
 from games import metrics
+from games.api import serializers as wire
 from games.models import Room, RoomEvent
 
 logger = logging.getLogger(__name__)
@@ -97,17 +98,11 @@ def lobby_notify(room: Room, kind: str) -> None:
     player_count = room.players.count()
     if kind == "room_updated" and player_count >= room.max_players:
         kind = "room_filled"
-    summary = {
-        "code": room.code,
-        "name": room.name,
-        "mode": room.mode,
-        "status": room.status,
-        "owner": room.owner.username,
-        "player_count": player_count,
-        "max_players": room.max_players,
-        "joinable": room.status == Room.Status.WAITING and player_count < room.max_players,
+    message = {
+        "type": "lobby_update",
+        "event": kind,
+        "room": wire.lobby_room(room, player_count=player_count),
     }
-    message = {"type": "lobby_update", "event": kind, "room": summary}
 
     def send_after_commit():
         send_to_group(LOBBY_GROUP, {"type": "lobby.event", "event": message})

@@ -15,6 +15,7 @@ from games.exceptions import InvalidMove
 MODES = ("solo", "coop", "race", "duel")
 ROOM_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ROOM_CODE_LENGTH = 6
+BOT_DIFFICULTIES = ("easy", "hard")
 LIMITS = {
     "code_length": (2, 8),
     "colors": (2, 10),

@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
 from config.rows import quoted
 from games import rules, visibility
+from games.api import serializers as wire
 from games.exceptions import RoomNotFound
 from games.models import Guess, Player, Room
 
@@ -175,10 +176,7 @@ def room_events_after(*, room: Room, since: int, limit: int) -> list[dict] | Non
 def chat_recent(*, room: Room, limit: int = 50) -> list[dict]:
     """The room's last chat lines, oldest first."""
     rows = room.chat_messages.select_related("user").order_by("-created_at", "-id")[:limit]
-    return [
-        {"id": m.pk, "username": m.user.username, "text": m.text, "created_at": m.created_at.isoformat()}
-        for m in reversed(rows)
-    ]
+    return [wire.chat_line(m) for m in reversed(rows)]
 
 
 def room_lobby_list(*, limit: int = 50) -> list[Room]:

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from config import rows as sql
 from games import events, metrics, rows, rules, selectors, solver
+from games.api import serializers as wire
 from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
 NAME_MAX_LENGTH = 60
 CHAT_MAX_LENGTH = 500
-BOT_DIFFICULTIES = ("easy", "hard")
 MIN_PLAYERS_TO_START = {Room.Mode.SOLO: 1, Room.Mode.COOP: 2, Room.Mode.RACE: 2, Room.Mode.DUEL: 2}
 
 
@@ -96,19 +96,8 @@ def _require_status(room: Room, *statuses: str) -> None:
     raise WrongState(messages[room.status])
 
 
-def _player_snapshot(player: Player) -> dict:
-    return {
-        "username": player.user.username,
-        "status": player.status,
-        "role": player.role,
-        "guesses_used": player.guesses_used,
-        "solved_at": player.solved_at.isoformat() if player.solved_at else None,
-        "place": player.place,
-    }
-
-
 def _players_snapshot(room: Room) -> list[dict]:
-    return [_player_snapshot(p) for p in room.players.select_related("user")]
+    return [wire.player_data(p) for p in room.players.select_related("user")]
 
 
 def _validate_name(name: str | None, *, default: str) -> str:
@@ -156,7 +145,7 @@ def _start(room: Room) -> None:
     room.started_at = timezone.now()
     room.players.update(status=Player.Status.PLAYING)
     events.record(
-        room, "game_started", started_at=room.started_at.isoformat(), players=_players_snapshot(room)
+        room, "game_started", started_at=wire.timestamp(room.started_at), players=_players_snapshot(room)
     )
     room.save()
 
@@ -231,14 +220,14 @@ def room_join(*, room_code: str, user) -> Room:
                 player = Player.objects.create(room=room, user=user, role=role)
         except IntegrityError:  # pragma: no cover - the row lock makes this unreachable
             raise WrongState("You have already joined this room.") from None
-        events.record(room, "player_joined", player=_player_snapshot(player))
+        events.record(room, "player_joined", player=wire.player_data(player))
         room.save()
     return room
 
 
 def bot_add(*, room_code: str, user, difficulty: str) -> Player:
     """The owner adds a computer player to a waiting race. Raises InvalidMove, NotAllowed, RoomNotFound, WrongState."""
-    if difficulty not in BOT_DIFFICULTIES:
+    if difficulty not in rules.BOT_DIFFICULTIES:
         raise InvalidMove("difficulty must be easy or hard.", field="difficulty")
     with transaction.atomic():
         room = _lock_room(room_code)
@@ -306,7 +295,7 @@ def _leave_waiting_room(room: Room, player: Player) -> None:
         username=username,
         owner=room.owner.username,
         status=room.status,
-        players=[_player_snapshot(p) for p in remaining],
+        players=[wire.player_data(p) for p in remaining],
     )
     room.save()
 
@@ -548,7 +537,7 @@ def _guess_record(
         misplaced=feedback.misplaced,
         solved=solved,
         remaining=remaining,
-        player=_player_snapshot(player),
+        player=wire.player_data(player),
     )
     assert event["version"] == stored.version
     room.guesses_made += 1
@@ -637,14 +626,7 @@ def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
         if room.private and _player_or_none(room, user) is None:
             raise RoomNotFound("No such room.")
         message = ChatMessage.objects.create(room=room, user=user, text=text)
-        events.record(
-            room,
-            "chat",
-            id=message.pk,
-            username=user.username,
-            text=text,
-            created_at=message.created_at.isoformat(),
-        )
+        events.record(room, "chat", **wire.chat_line(message))
         room.save()
     return message
 

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.db import connection
 from django.test import Client
 
 from accounts.models import User
@@ -100,6 +101,28 @@ def test_register_with_a_taken_username_is_400(alice):
     assert response.status_code == 400
     assert "A user with that username already exists." in text(response)
     assert User.objects.filter(username="alice").count() == 1
+
+
+def test_register_that_loses_a_race_for_the_username_is_400_not_500():
+    """Another sign-up takes the name between the form's check and the insert."""
+    raced = []
+
+    def other_signup_commits_first(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        # The form's last "is it free?" check: the model's unique check, after clean_username's.
+        if 'FROM "accounts_user" WHERE "accounts_user"."username" = ' in sql and not raced:
+            raced.append(True)
+            User.objects.create_user(username="erin", password=PASSWORD)
+        return result
+
+    with connection.execute_wrapper(other_signup_commits_first):
+        response = Client().post(
+            "/accounts/register/", {"username": "erin", "password1": PASSWORD, "password2": PASSWORD}
+        )
+    assert raced
+    assert response.status_code == 400
+    assert "That username is taken." in text(response)
+    assert User.objects.filter(username="erin").count() == 1
 
 
 def test_register_with_mismatched_passwords_is_400():
