@@ -35,7 +35,7 @@ from config import outages
 from games import boards, events, metrics, rules, selectors, services, visibility
 from games.api import serializers as s
 from games.api.fields import StrictCharField, StrictIntegerField
-from games.api.throttling import ChatThrottle, GuessThrottle, socket_allows
+from games.api.throttling import ChatThrottle, GuessThrottle, retry_after, socket_allows
 from games.exceptions import GameError
 from games.layer_watch import layer_watch
 from games.models import Room
@@ -75,7 +75,7 @@ def _throttled(throttle_class, what: str, service, **kwargs):
     """Count the action against its throttle, then run the service: one trip to a database thread."""
     wait = socket_allows(throttle_class, kwargs["user"])
     if wait is not None:
-        raise ProtocolError(f"{what}; try again in {int(wait) + 1} s.", "throttled")
+        raise ProtocolError(f"{what}; try again in {retry_after(wait)} s.", "throttled")
     return service(**kwargs)
 
 

@@ -70,15 +70,14 @@ def player_stats_query(*, user):
 
 @cache
 def _player_stats_statement(vendor: str) -> str:
-    q = quoted
     player, room = Player._meta, Room._meta
-    col = {f.name: q(f.column) for f in player.concrete_fields}
-    room_col = {f.name: q(f.column) for f in room.concrete_fields}
+    col = {f.name: quoted(f.column) for f in player.concrete_fields}
+    room_col = {f.name: quoted(f.column) for f in room.concrete_fields}
     group = f"r.{room_col['mode']}, p.{col['won']}, r.{room_col['hints_used']}, p.{col['status']}"
     return " ".join(
         [
             f"SELECT {group}, COUNT(p.{col['id']}), COUNT(p.{col['solved_in']}), SUM(p.{col['solved_in']})",  # noqa: S608
-            f"FROM {q(player.db_table)} p INNER JOIN {q(room.db_table)} r ON p.{col['room']} = r.{room_col['id']}",
+            f"FROM {quoted(player.db_table)} p INNER JOIN {quoted(room.db_table)} r ON p.{col['room']} = r.{room_col['id']}",
             f"WHERE p.{col['user']} = %s AND r.{room_col['status']} = %s",
             f"GROUP BY {group}",
         ]
