@@ -148,8 +148,15 @@ def test_the_site_works_in_chromium_with_no_policy_violation(watched, make_serve
     form.locator("button[type=submit]").click()
     expect(page.locator("#boards li[data-number='1']")).to_be_visible()
     # A peg's colour comes from the stylesheet, not an inline style.
-    peg = page.locator("#boards li[data-number='1'] .peg").first
-    assert peg.evaluate("p => getComputedStyle(p).getPropertyValue('--peg').trim()") not in ("", "#999")
+    # Polled: the row can be swapped again (post answer, then socket frame) while it is read.
+    wait_until_true(
+        page,
+        """(() => {
+            const peg = document.querySelector("#boards li[data-number='1'] .peg");
+            const colour = peg && getComputedStyle(peg).getPropertyValue('--peg').trim();
+            return Boolean(colour) && colour !== '#999';
+        })()""",
+    )
 
     for path in ("/", "/leaderboard/", "/users/cspuser/"):
         watched.visit(path)
