@@ -39,15 +39,15 @@ class TokenAuthentication(KnoxTokenAuthentication):
         (issue #9's profile of `GET /api/v1/auth/me/`).
         """
         message = _("Invalid token.")
-        token = token.decode("utf-8")
+        text = token.decode("utf-8")
         candidates = rows.select_joined(
-            get_token_model(), "user", "token_key", token[: CONSTANTS.TOKEN_KEY_LENGTH]
+            get_token_model(), "user", "token_key", text[: CONSTANTS.TOKEN_KEY_LENGTH]
         )
         for auth_token in candidates:
             if self._cleanup_token(auth_token):
                 continue
             try:
-                digest = hash_token(token)
+                digest = hash_token(text)
             except (TypeError, binascii.Error):
                 raise exceptions.AuthenticationFailed(message) from None
             if compare_digest(digest, auth_token.digest):

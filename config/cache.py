@@ -20,7 +20,8 @@ class SharedConnectionPool(redis.ConnectionPool):
     """`from_url` hands back the process's pool for that URL and options, made on first use."""
 
     @classmethod
-    def from_url(cls, url: str, **options) -> redis.ConnectionPool:
+    # Hands back the process's shared plain ConnectionPool, not an instance of this class.
+    def from_url(cls, url: str, **options) -> redis.ConnectionPool:  # type: ignore[override]
         key = (url, tuple(sorted((name, repr(value)) for name, value in options.items())))
         with _lock:
             pool = _pools.get(key)

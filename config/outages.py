@@ -74,6 +74,7 @@ def warn(service: str, what: str, exc: BaseException) -> None:
 
 def unavailable_response(request) -> HttpResponse:
     """503 with Retry-After: SPEC §3's error shape under /api/, a plain page (no database) elsewhere."""
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": UNAVAILABLE_DETAIL, "code": "unavailable"}, status=503)
     else:

@@ -44,13 +44,13 @@ class AdmissionControl:
         # Seconds a request holds its slot, a moving average: how long a newcomer would queue.
         self.service_time = 0.0
         self._slots: asyncio.Semaphore | None = None
-        self._loop = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._last_warning = 0.0
 
     def slots(self) -> asyncio.Semaphore:
         # One semaphore per event loop: a server has one; tests start many.
         loop = asyncio.get_running_loop()
-        if self._loop is not loop:
+        if self._loop is not loop or self._slots is None:
             self._loop, self._slots = loop, asyncio.Semaphore(self.concurrency)
             self.running = self.waiting = 0
         return self._slots

@@ -16,13 +16,42 @@ the ORM.
 """
 
 from functools import cache
+from typing import TypeVar
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
 
 
-def quoted(name: str) -> str:
+def quoted(name: str | None) -> str:
+    """A column or table name quoted for this database (a field without a column is a bug here)."""
+    if name is None:
+        raise ValueError("a field without a database column has no place in a statement")
     return connection.ops.quote_name(name)
+
+
+def column(model: type[Model], name: str) -> str:
+    """The quoted column of one of the model's concrete fields."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is a reverse relation, not a column")
+    return quoted(field.column)
+
+
+def related_model(model: type[Model], relation: str) -> type[Model]:
+    """The model a foreign key of `model` points at."""
+    related = model._meta.get_field(relation).related_model
+    if not isinstance(related, type):
+        raise TypeError(f"{model.__name__}.{relation} is not a relation to a model")
+    return related
+
+
+def pk_column(model: type[Model]) -> str:
+    pk = model._meta.pk
+    if pk is None:
+        raise TypeError(f"{model.__name__} has no primary key")
+    return quoted(pk.column)
 
 
 def columns(model: type[Model], alias: str) -> tuple[str, list[str]]:
@@ -58,25 +87,25 @@ def converted(row, models: tuple[type[Model], ...]) -> list:
 
 @cache
 def _joined_statement(model: type[Model], relation: str, where: str, vendor: str) -> tuple[str, list, list]:
-    related = model._meta.get_field(relation).related_model
+    related = related_model(model, relation)
     model_cols, model_names = columns(model, "m")
     related_cols, related_names = columns(related, "r")
-    fk = quoted(model._meta.get_field(relation).column)
+    fk = column(model, relation)
     sql = " ".join(
         [
             f"SELECT {model_cols}, {related_cols}",  # noqa: S608 - identifiers from metadata, quoted
             f"FROM {quoted(model._meta.db_table)} m",
-            f"INNER JOIN {quoted(related._meta.db_table)} r ON m.{fk} = r.{quoted(related._meta.pk.column)}",
-            f"WHERE m.{quoted(model._meta.get_field(where).column)} = %s",
+            f"INNER JOIN {quoted(related._meta.db_table)} r ON m.{fk} = r.{pk_column(related)}",
+            f"WHERE m.{column(model, where)} = %s",
         ]
     )
     return sql, model_names, related_names
 
 
-def select_joined(model: type[Model], relation: str, where: str, value) -> list[Model]:
+def select_joined(model: type[M], relation: str, where: str, value) -> list[M]:
     """`model.objects.filter(**{where: value}).select_related(relation)`, unordered."""
     sql, model_names, related_names = _joined_statement(model, relation, where, connection.vendor)
-    related = model._meta.get_field(relation).related_model
+    related = related_model(model, relation)
     with connection.cursor() as cursor:
         cursor.execute(sql, [value])
         found = cursor.fetchall()
@@ -97,7 +126,7 @@ def _insert_statement(model: type[Model], vendor: str, returning: bool) -> tuple
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {quoted(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
     if returning:
-        sql += f" RETURNING {quoted(model._meta.pk.column)}"
+        sql += f" RETURNING {pk_column(model)}"
     return sql, fields
 
 
@@ -117,8 +146,8 @@ def insert(obj: Model) -> Model:
 @cache
 def _update_statement(model: type[Model], names: tuple[str, ...]) -> tuple[str, list]:
     fields = [model._meta.get_field(name) for name in names]
-    assignments = ", ".join(f"{quoted(f.column)} = %s" for f in fields)
-    table, pk = quoted(model._meta.db_table), quoted(model._meta.pk.column)
+    assignments = ", ".join(f"{column(model, name)} = %s" for name in names)
+    table, pk = quoted(model._meta.db_table), pk_column(model)
     return f"UPDATE {table} SET {assignments} WHERE {pk} = %s", fields  # noqa: S608
 
 

@@ -74,7 +74,8 @@ class WSGIBridge:
         body = await self.read_body(receive)
         if body is None:
             return  # the client went away before the request was complete
-        environ = build_environ(scope, io.BytesIO(body))
+        # a2wsgi's hint names its own streaming Body; WSGI needs only a file-like object.
+        environ = build_environ(scope, io.BytesIO(body))  # type: ignore[arg-type]
         loop = asyncio.get_running_loop()
         response = await loop.run_in_executor(self.executor, self.run, environ, loop, send)
         if response is None:

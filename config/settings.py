@@ -7,6 +7,7 @@ in-memory channel layer and a local-memory cache, so one command runs the game.
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import csp.constants
 import dj_database_url
@@ -148,7 +149,7 @@ def sqlite_database(path: Path) -> dict:
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    default_db = dj_database_url.parse(DATABASE_URL)
+    default_db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL))
     if default_db["ENGINE"] == "django.db.backends.postgresql":
         # Under ASGI every request may run in a different thread; a bounded
         # psycopg pool reuses connections instead of opening one per request.
@@ -248,8 +249,9 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+token_ttl = timedelta(hours=env_int("TOKEN_TTL_HOURS", 24 * 14))
 REST_KNOX = {
-    "TOKEN_TTL": timedelta(hours=env_int("TOKEN_TTL_HOURS", 24 * 14)),
+    "TOKEN_TTL": token_ttl,
     "TOKEN_LIMIT_PER_USER": env_int("TOKEN_LIMIT_PER_USER", 10),
     "AUTO_REFRESH": True,
     "AUTO_REFRESH_MAX_TTL": timedelta(days=env_int("TOKEN_MAX_TTL_DAYS", 90)),
@@ -259,7 +261,7 @@ REST_KNOX = {
 # (Knox's default), and expires at most an hour short of TOKEN_TTL after its
 # last use. A tenth of the TTL at most, so a short TOKEN_TTL_HOURS still
 # renews long before the token runs out.
-REST_KNOX["MIN_REFRESH_INTERVAL"] = min(3600, int(REST_KNOX["TOKEN_TTL"].total_seconds()) // 10)
+REST_KNOX["MIN_REFRESH_INTERVAL"] = min(3600, int(token_ttl.total_seconds()) // 10)
 
 # A socket whose token or session is revoked or expires is closed within this
 # many seconds (at once when signing out through the API: see events.tokens_revoked).
@@ -280,7 +282,7 @@ THROTTLE_DEFAULTS = {
     "guess": "60/min",
     "chat": "20/min",
 }
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["games.api.parsers.JSONParser"],

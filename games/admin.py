@@ -14,6 +14,7 @@ spectator: a rival's solving guess *is* the secret.
 """
 
 import json
+from typing import TYPE_CHECKING
 
 import knox.admin  # noqa: F401 - knox registers its AuthToken admin first; we replace it below.
 from django.contrib import admin, messages
@@ -24,6 +25,11 @@ from knox.models import get_token_model
 from games import services, visibility
 from games.exceptions import RoomNotFound, WrongState
 from games.models import Guess, Player, Room, RoomEvent
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from games.selectors import PlayerCount
 
 HIDDEN = "hidden"
 
@@ -54,7 +60,7 @@ class _ReadOnly(_SuperuserDeletesOnly):
         return False
 
 
-class _NoLookupsOn:
+class _NoLookupsOn(admin.ModelAdmin):
     """Refuse changelist URL lookups (`?secret__0=3`) that would test hidden values."""
 
     hidden_lookup_roots: tuple[str, ...] = ()
@@ -188,7 +194,7 @@ class RoomAdmin(_SuperuserDeletesOnly, _NoLookupsOn, admin.ModelAdmin):
         return super().has_change_permission(request)
 
     @admin.display(description="players", ordering="player_count")
-    def player_count(self, obj: Room) -> int:
+    def player_count(self, obj: "WithAnnotations[Room, PlayerCount]") -> int:
         return obj.player_count
 
     @admin.action(description="End the selected stuck rooms", permissions=["change"])

@@ -16,6 +16,7 @@ from django.db.models import F, Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import User
 from config import outages
 from games import selectors, services, solver
 from games.exceptions import GameError
@@ -45,7 +46,7 @@ def bot_move(*, room_code: str, bot) -> services.GuessResult | None:
     )
 
 
-def bots_due(now: datetime) -> list[tuple[str, object]]:
+def bots_due(now: datetime) -> list[tuple[str, User]]:
     """(room code, bot) for each bot still playing a race whose last move is older than its pace."""
     since = now - timedelta(seconds=settings.BOT_PACE_SECONDS)
     players = (

@@ -66,11 +66,13 @@ class LayerWatch:
         from games.ws_auth import credential_watch
 
         layer = get_channel_layer()
+        if layer is None:
+            return
         channel = None
         while True:
             try:
                 if channel is None:
-                    channel = await layer.new_channel("probe.")
+                    channel = await layer.new_channel()
                 await self.probe(layer, channel)
                 if self.down:
                     self.down = False

@@ -1,6 +1,7 @@
 """Reads: rooms, guesses and stats, shaped to avoid N+1 queries."""
 
 from functools import cache
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -12,6 +13,15 @@ from games.api import serializers as wire
 from games.exceptions import RoomNotFound
 from games.models import Guess, Player, Room
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class PlayerCount(TypedDict):
+    """`room_list_visible`'s annotation: how many players a room has."""
+
+    player_count: int
+
 
 def _with_relations(queryset: QuerySet[Room]) -> QuerySet[Room]:
     return queryset.select_related("owner", "winner").prefetch_related(
@@ -20,7 +30,7 @@ def _with_relations(queryset: QuerySet[Room]) -> QuerySet[Room]:
     )
 
 
-def room_list_visible(*, user) -> QuerySet[Room]:
+def room_list_visible(*, user) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
     """Rooms anyone may browse (not private), plus the viewer's own private ones."""
     visible = Q(private=False)
     if getattr(user, "is_authenticated", False):

@@ -251,8 +251,9 @@ class _Space:
         self.prefix_block = _Block(self.prefixes, self.prefix_length) if self.prefix_length else None
         # Only spaces that are one block keep the list of every code.
         self.codes = self.suffixes if not self.prefix_length else None
-        self.exhaustive = self.codes is not None and self.size <= EXHAUSTIVE_LIMIT
-        self.profiles = [_Profile.of(code) for code in self.codes] if self.exhaustive else None
+        exhaustive = self.codes is not None and self.size <= EXHAUSTIVE_LIMIT
+        self.profiles = [_Profile.of(code) for code in self.codes] if self.codes and exhaustive else None
+        self.exhaustive = self.profiles is not None
 
     def random_codes(self, count: int) -> list[Code]:
         """Codes drawn uniformly from the space."""
@@ -317,6 +318,7 @@ def _enumerate(space: _Space, clues: list[_Clue], budget: int, list_limit: int =
     prefix_exact: list[bytes] = []
     if p:
         block = space.prefix_block
+        assert block is not None, "a space with a prefix has a prefix block"
         alive = (1 << (8 * len(prefixes))) - 1
         k = length - p
         for clue in clues:
@@ -531,7 +533,7 @@ def _choose(space: _Space, state: Consistent, clues: list[_Clue], strategy: Stra
         # One code: play it. Two: either one splits them, and a consistent
         # guess wins every tie-break, so the smaller one.
         return min(pool)
-    if space.exhaustive and state.complete:
+    if space.profiles is not None and state.complete:
         members = set(pool)
         candidates = ((profile, profile.code in members) for profile in space.profiles)
         return _best(space, candidates, pool, strategy)
@@ -705,6 +707,8 @@ def _walk_cached(length: int, colors: int, duplicates: bool, strategy: Strategy)
 
 def _walk(space: _Space, strategy: Strategy) -> dict[Code, int]:
     needed: dict[Code, int] = {}
+    if space.codes is None:
+        raise ValueError("only a space of one block can be walked in full")
     stack: list[tuple[list[Code], list[_Clue]]] = [(list(space.codes), [])]
     while stack:
         pool, clues = stack.pop()

@@ -42,11 +42,12 @@ def database_sync_to_async(func):
 def _closing(func, args, kwargs):
     # Looked up on channels.db at each call: Channels' test communicator
     # replaces it with a no-op, as it does for DatabaseSyncToAsync.
-    channels_db.close_old_connections()
+    # close_old_connections is django.db's, re-exported by channels.db (not in its stubs).
+    channels_db.close_old_connections()  # type: ignore[attr-defined]
     try:
         return func(*args, **kwargs)
     finally:
-        channels_db.close_old_connections()
+        channels_db.close_old_connections()  # type: ignore[attr-defined]
 
 
 def close_connections() -> None:

@@ -92,7 +92,7 @@ def _after_action(request, code: str):
     return redirect("room", code=code)
 
 
-def _action_failed(request, code: str, error: GameError | str, *, status: int | None = None, extra=None):
+def _action_failed(request, code: str, error: GameError | str, *, status: int = 400, extra=None):
     """Re-render the board with the error and its status (400/403/404/409)."""
     if isinstance(error, GameError):
         status, error = error.status, error.detail

@@ -13,7 +13,9 @@ import asyncio
 import logging
 import weakref
 from importlib import import_module
+from typing import cast
 
+from asgiref.typing import ASGI3Application
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 from django.conf import settings
@@ -106,7 +108,8 @@ class TokenOrSession:
 
     def __init__(self, app):
         self.token = TokenAuthMiddleware(app)
-        self.session = AuthMiddlewareStack(self.token)
+        # An ASGI 3 app (types-channels also allows ASGI 2 for any middleware's result).
+        self.session = cast(ASGI3Application, AuthMiddlewareStack(self.token))
 
     async def __call__(self, scope, receive, send):
         if offered_token(scope) is not None:
@@ -179,7 +182,7 @@ def signed_out(credentials: set[tuple[int, str, str | None]]) -> set[tuple[int, 
     """
     now = timezone.now()
     user_ids = sorted({user_id for user_id, _, _ in credentials})
-    active = set()
+    active: set[int] = set()
     for ids in _chunks(user_ids):
         active.update(
             get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
@@ -209,7 +212,7 @@ def signed_out(credentials: set[tuple[int, str, str | None]]) -> set[tuple[int, 
 def _live_sessions(keys: list[str], now) -> set[str]:
     """Session keys still in the store and unexpired (a signed-out session is flushed from it)."""
     if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db":
-        live = set()
+        live: set[str] = set()
         for chunk in _chunks(keys):
             live.update(
                 Session.objects.filter(session_key__in=chunk, expire_date__gt=now).values_list(
@@ -235,7 +238,7 @@ class CredentialWatch:
     """
 
     def __init__(self):
-        self.sockets = weakref.WeakSet()
+        self.sockets: weakref.WeakSet = weakref.WeakSet()
         self.task: asyncio.Task | None = None
         self.listener: asyncio.Task | None = None
         self.listening: asyncio.Future | None = None
@@ -248,9 +251,10 @@ class CredentialWatch:
         if self.task is None or self.task.done() or self.task.get_loop() is not loop:
             self.task = loop.create_task(self.run())
         if self.listener is None or self.listener.done() or self.listener.get_loop() is not loop:
-            self.listening = loop.create_future()
-            self.listener = loop.create_task(self.listen(consumer.channel_layer, self.listening))
-        await asyncio.shield(self.listening)
+            self.listening = listening = loop.create_future()
+            self.listener = loop.create_task(self.listen(consumer.channel_layer, listening))
+        if self.listening is not None:
+            await asyncio.shield(self.listening)
 
     def discard(self, consumer) -> None:
         self.sockets.discard(consumer)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
@@ -22,7 +23,12 @@ CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 @lru_cache(maxsize=1)
 def _bundle() -> bytes:
-    source = Path(finders.find(SIDECAR_BUNDLE)).read_text(encoding="utf-8")
+    found = finders.find(SIDECAR_BUNDLE)
+    if not isinstance(found, str):
+        raise ImproperlyConfigured(
+            f"{SIDECAR_BUNDLE} is not among the static files (drf-spectacular-sidecar)"
+        )
+    source = Path(found).read_text(encoding="utf-8")
     return source.replace(CDN_LOGO, static("api/redoc-logo.svg")).encode()
 
 

@@ -46,6 +46,8 @@ class RoomFilter(django_filters.FilterSet):
         return queryset.filter(joinable) if value else queryset.exclude(joinable)
 
     def filter_mine(self, queryset, name, value):
+        if self.request is None:  # no viewer: no room is "mine"
+            return queryset.none() if value else queryset
         user = self.request.user
         return queryset.filter(players__user=user) if value else queryset.exclude(players__user=user)
 

@@ -28,6 +28,7 @@ same `wait()`; other caches (the embedded local memory) keep DRF's code.
 import itertools
 import math
 import uuid
+from typing import cast
 
 import redis
 from django.core.cache import caches
@@ -62,12 +63,17 @@ _member_prefix = uuid.uuid4().hex[:12]
 _member_count = itertools.count()
 
 
-class _LiveRates:
-    @property
-    def THROTTLE_RATES(self):  # noqa: N802 - DRF's attribute name
-        return api_settings.DEFAULT_THROTTLE_RATES
+class _LiveRates(throttling.SimpleRateThrottle):
+    # Set by SimpleRateThrottle.__init__ from the rate (not declared in its stubs).
+    num_requests: int
+    duration: int
 
-    def allow_request(self, request, view):
+    def get_rate(self) -> str | None:
+        # DRF's copy taken at import would miss a changed setting: read the live one.
+        self.THROTTLE_RATES = cast(dict[str, str | None], api_settings.DEFAULT_THROTTLE_RATES)
+        return super().get_rate()
+
+    def allow_request(self, request, view) -> bool:
         try:
             cache = caches["default"]
             if isinstance(cache, RedisCache):
@@ -86,7 +92,8 @@ class _LiveRates:
         if self.key is None:
             return True
         key = cache.make_key(self.key)
-        pool = cache._cache._get_connection_pool(True)
+        # Django's own pool for writes (private, not in django-stubs: test_throttle_redis covers it).
+        pool = cache._cache._get_connection_pool(True)  # type: ignore[attr-defined]
         client = _clients.get(pool)
         if client is None:
             client = _clients.setdefault(pool, cache._cache.get_client(key, write=True))
@@ -94,7 +101,7 @@ class _LiveRates:
             _script = client.register_script(SLIDING_WINDOW)
         self.now = self.timer()
         member = f"{self.now!r}:{_member_prefix}:{next(_member_count)}"
-        args = [repr(self.now), self.duration, self.num_requests, member]
+        args: list[str | int] = [repr(self.now), self.duration, self.num_requests, member]
         try:
             allowed, count, oldest = _script(keys=[key], args=args, client=client)
         except ResponseError as exc:
