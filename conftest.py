@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 # Generous rates so tests are never throttled by each other; the throttle
 # tests set their own.
 TEST_THROTTLE_RATES = {
-    scope: "100000/min" for scope in ("anon", "user", "register", "login", "guess", "chat")
+    scope: "100000/min" for scope in ("anon", "user", "register", "login", "guest", "guess", "chat")
 }
 
 

@@ -1,22 +1,53 @@
-"""Account writers: sign-up, token issue and expired-token pruning."""
+"""Account writers: sign-up, guests, token issue and expired-token pruning."""
+
+import secrets
+import string
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
-from games.exceptions import InvalidMove
+from accounts.models import User
+from games.exceptions import InvalidMove, NotAllowed
+
+# Generated names (SPEC §7): a guest is `guest-` + 6 characters, an erased
+# account `deleted-` + 6. Nobody may pick a name with these prefixes, so a
+# generated name never collides with a chosen one and cannot be imitated.
+GUEST_PREFIX = "guest-"
+DELETED_PREFIX = "deleted-"
+_NAME_ALPHABET = string.ascii_lowercase + string.digits
 
 
-def user_register(*, username: str, password: str, email: str = ""):
-    """Create a user; Django's password validators apply. Raises InvalidMove."""
-    user = get_user_model()(username=username, email=email)
+def _generated_name(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(6))
+
+
+def _check_chosen_username(username: str) -> None:
+    if username.lower().startswith((GUEST_PREFIX, DELETED_PREFIX)):
+        raise InvalidMove(
+            f"Usernames starting with {GUEST_PREFIX!r} or {DELETED_PREFIX!r} are kept for generated names.",
+            field="username",
+        )
+
+
+def _check_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise InvalidMove(" ".join(exc.messages), field="password") from None
+
+
+def user_register(*, username: str, password: str, email: str = "") -> User:
+    """Create a user; Django's password validators apply. Raises InvalidMove."""
+    _check_chosen_username(username)
+    user = get_user_model()(username=username, email=email)
+    _check_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -24,6 +55,45 @@ def user_register(*, username: str, password: str, email: str = ""):
     except IntegrityError:
         raise InvalidMove("That username is taken.", field="username") from None
     return user
+
+
+def guest_create() -> User:
+    """A new guest: a generated `guest-` name and no password (it signs in by token or session only)."""
+    while True:
+        user = get_user_model()(
+            username=_generated_name(GUEST_PREFIX), is_guest=True, last_login=timezone.now()
+        )
+        user.set_unusable_password()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            continue  # one name in 2 billion is taken: draw another
+        return user
+
+
+def guest_claim(*, user: User, username: str, password: str, email: str = "") -> User:
+    """Turn a guest into an account in place: same id, games and stats. Raises NotAllowed, InvalidMove.
+
+    The sign-up rules apply (free username, Django's password validators).
+    The guest's tokens and session stay valid: the device that claimed stays signed in.
+    """
+    _check_chosen_username(username)
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        if not locked.is_guest:
+            raise NotAllowed("Only a guest account can be claimed; this one already has a name and password.")
+        if get_user_model().objects.filter(username__iexact=username).exclude(pk=locked.pk).exists():
+            raise InvalidMove("That username is taken.", field="username")
+        locked.username, locked.email, locked.is_guest = username, email, False
+        _check_password(password, locked)
+        locked.set_password(password)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["username", "email", "is_guest", "password"])
+        except IntegrityError:
+            raise InvalidMove("That username is taken.", field="username") from None
+    return locked
 
 
 def token_issue(*, user) -> tuple[AuthToken, str]:
@@ -54,3 +124,63 @@ def token_prune_expired() -> int:
     """
     deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     return deleted
+
+
+def _last_activity():
+    """A guest's latest sign-in, room joined or guess made (the sign-up time if none)."""
+    return Greatest(
+        "date_joined",
+        Coalesce("last_login", "date_joined"),
+        Coalesce(Max("players__joined_at"), "date_joined"),
+        Coalesce(Max("players__guesses__created_at"), "date_joined"),
+    )
+
+
+def guests_prune(*, days: int) -> tuple[int, int]:
+    """Remove guests idle for `days`: (deleted, anonymised).
+
+    A guest's rooms that nobody else played in (solo, quick play, rooms with
+    only computer players) go with it. A guest who shared a room with another
+    person is not deleted, so that person's game stays whole: the account is
+    anonymised instead (a `deleted-` name, no password, no tokens, inactive).
+    """
+    from games.models import Player, Room
+
+    cutoff = timezone.now() - timedelta(days=days)
+    idle = (
+        get_user_model().objects.filter(is_guest=True).annotate(seen=_last_activity()).filter(seen__lt=cutoff)
+    )
+    deleted = anonymised = 0
+    for guest in idle.iterator():
+        with transaction.atomic():
+            others = (
+                Player.objects.filter(room=OuterRef("pk")).exclude(user=guest).filter(user__bot_difficulty="")
+            )
+            shared = Q(players__user=guest) | Q(owner=guest)
+            rooms = Room.objects.filter(shared).distinct()
+            rooms.filter(~Exists(others)).delete()
+            if rooms.exists():
+                user_anonymise(user=guest)
+                anonymised += 1
+            else:
+                guest.delete()
+                deleted += 1
+    return deleted, anonymised
+
+
+def user_anonymise(*, user: User) -> User:
+    """Erase what names a person: a `deleted-` name, no password, no email, no tokens, inactive.
+
+    The user row stays, so the rooms and guesses other players share with it stay whole.
+    """
+    AuthToken.objects.filter(user=user).delete()
+    user.set_unusable_password()
+    user.email, user.is_active, user.first_name, user.last_name = "", False, "", ""
+    while True:
+        user.username = _generated_name(DELETED_PREFIX)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            continue
+        return user

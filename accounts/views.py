@@ -4,13 +4,14 @@ Sign-up and sign-in count against the same per-address throttles as
 POST /api/v1/auth/register/ and /login/ (games/api/throttling.py).
 """
 
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.forms import RegisterForm
+from accounts.forms import ClaimForm, RegisterForm
 from games.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
 from games.exceptions import InvalidMove
 
@@ -33,17 +34,37 @@ def register(request):
     if request.method == "POST" and form.is_valid():
         # The form checks the fields for the page; the service, as for the
         # API, creates the user, so a name taken since the check is a 400.
-        try:
-            user = services.user_register(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
-            )
-        except InvalidMove as exc:
-            # The service names the API's fields ("password"); the form has its own.
-            form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
-        else:
+        user = _call_service(form, services.user_register)
+        if user is not None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("lobby")
     return render(request, "registration/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _call_service(form, service, **kwargs):
+    """The user the account service returns for the form's data, or None with its error on the form."""
+    data = form.cleaned_data
+    try:
+        return service(username=data["username"], password=data["password1"], **kwargs)
+    except InvalidMove as exc:
+        # The service names the API's fields ("password"); the form has its own.
+        form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim(request):
+    """A guest keeps its account: a name and password of its own, same games (SPEC §7)."""
+    if not request.user.is_guest:
+        return redirect("lobby")
+    form = ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = _call_service(form, services.guest_claim, user=request.user, email=form.cleaned_data["email"])
+        if user is not None:
+            update_session_auth_hash(request, user)  # the new password must not sign this browser out
+            return redirect("lobby")
+    return render(request, "registration/claim.html", {"form": form}, status=400 if form.errors else 200)
 
 
 class LoginView(auth_views.LoginView):

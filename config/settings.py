@@ -279,6 +279,7 @@ THROTTLE_DEFAULTS = {
     "user": "600/min",
     "register": "5/hour",
     "login": "10/min",
+    "guest": "20/hour",
     "guess": "60/min",
     "chat": "20/min",
 }

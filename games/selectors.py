@@ -154,8 +154,8 @@ def leaderboard(*, limit: int = 50, mode: str | None = None) -> list[dict]:
                 filter=condition & Q(players__status=Player.Status.SOLVED, players__room__hints_used=False),
             ),
         )
-        # Computer players race people but do not rank among them.
-        .filter(games__gt=0, bot_difficulty="")
+        # Computer players race people but do not rank among them; nor do guests (SPEC §7).
+        .filter(games__gt=0, bot_difficulty="", is_guest=False)
         .order_by("-wins", F("avg_guesses").asc(nulls_last=True), "-games", "username")
         .values("username", "wins", "hinted_wins", "games", "avg_guesses")[:limit]
     )

@@ -614,8 +614,11 @@ def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
     """Store a chat line and tell the room. Raises InvalidMove, RoomNotFound.
 
     Anyone who may see the room may talk in it: players and the signed-in
-    spectators of a public room. Rate limiting is the door's job.
+    spectators of a public room, but not guests (SPEC §7: chat is for
+    accounts, which can be held to account). Rate limiting is the door's job.
     """
+    if getattr(user, "is_guest", False):
+        raise NotAllowed("Guests cannot chat: keep your account (choose a name and password) to chat.")
     if not isinstance(text, str) or not text.strip():
         raise InvalidMove("A chat message must have 1 to 500 characters.", field="text")
     text = text.strip()

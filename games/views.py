@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
+from accounts import services as account_services
 from games import boards, rules, selectors, services
-from games.api.throttling import ChatThrottle, GuessThrottle, door_allows, retry_after
+from games.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
 from games.exceptions import GameError
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
 
@@ -140,7 +141,7 @@ def _lobby_with_errors(request, *, create_form=None, quick_form=None, error=None
         "create_form": create_form or CreateRoomForm(),
         "quick_form": quick_form or QuickPlayForm(),
         "rooms": selectors.room_lobby_list(),
-        "my_rooms": selectors.room_list_current(user=request.user),
+        "my_rooms": selectors.room_list_current(user=request.user) if request.user.is_authenticated else [],
         "error": error,
     }
     return render(request, "games/lobby.html", context, status=status)
@@ -162,6 +163,26 @@ def _create_from_lobby(request, form_class, service, form_name: str):
 @require_POST
 def quick_play(request):
     return _create_from_lobby(request, QuickPlayForm, services.quick_play, "quick_form")
+
+
+@require_POST
+def play_now(request):
+    """One click for a visitor (SPEC §7): a guest session and a started quick-play board.
+
+    Someone already signed in (a guest or not) just gets a new quick-play board.
+    A new guest counts against the `guest` throttle, as POST /api/v1/auth/guest/ does.
+    """
+    if not request.user.is_authenticated:
+        wait = door_allows(GuestThrottle, request)
+        if wait is not None:
+            seconds = retry_after(wait)
+            error = f"Too many new guests from your address; try again in {seconds} s, or sign in."
+            response = _lobby_with_errors(request, error=error, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
+        login(request, account_services.guest_create(), backend="django.contrib.auth.backends.ModelBackend")
+    room = services.quick_play(user=request.user)
+    return _redirect_to_room(request, room.code)
 
 
 @login_required

@@ -8,6 +8,9 @@ from games.api.fields import StrictSerializer
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
+    guest = serializers.BooleanField(
+        source="is_guest", help_text="A guest plays without a password until claimed (POST /auth/claim/)."
+    )
 
 
 class RegisterSerializer(StrictSerializer):
@@ -19,6 +22,14 @@ class RegisterSerializer(StrictSerializer):
         if get_user_model().objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("That username is taken.")
         return value
+
+
+class ClaimSerializer(RegisterSerializer):
+    """The sign-up fields, for a guest keeping its account (same rules as register)."""
+
+
+class ClaimedSerializer(serializers.Serializer):
+    user = UserSerializer()
 
 
 class LoginSerializer(StrictSerializer):
@@ -49,4 +60,5 @@ class StatsSerializer(serializers.Serializer):
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
+    guest = serializers.BooleanField(source="is_guest")
     stats = StatsSerializer()

@@ -10,14 +10,14 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.auth import TokenAuthentication
 from games import events, selectors
-from games.api.throttling import LoginThrottle, RegisterThrottle
-from games.api.views import E400, E401, E429, body
+from games.api.throttling import GuestThrottle, LoginThrottle, RegisterThrottle
+from games.api.views import E400, E401, E403, E429, body
 from games.exceptions import InvalidMove
 
 
 def token_response(user, *, status_code) -> Response:
     instance, token = services.token_issue(user=user)
-    data = {"user": {"id": user.id, "username": user.username}, "token": token, "expiry": instance.expiry}
+    data = {"user": user, "token": token, "expiry": instance.expiry}
     return Response(s.TokenSerializer(data).data, status=status_code)
 
 
@@ -35,6 +35,36 @@ class RegisterView(APIView):
     def post(self, request):
         user = services.user_register(**body(request, s.RegisterSerializer))
         return token_response(user, status_code=status.HTTP_201_CREATED)
+
+
+class GuestView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [GuestThrottle]
+
+    @extend_schema(
+        summary="Play as a guest: a new guest account and its token",
+        description="No sign-up: a `guest-` username and no password. Guests play solo, quick play "
+        "and unrated rooms; they cannot chat and are not ranked. Keep the account with POST /auth/claim/.",
+        request=None,
+        responses={201: s.TokenSerializer, 429: E429},
+        auth=[],
+    )
+    def post(self, request):
+        return token_response(services.guest_create(), status_code=status.HTTP_201_CREATED)
+
+
+class ClaimView(APIView):
+    @extend_schema(
+        summary="Keep a guest account: give it a username and password",
+        description="The same user (id, games, stats, tokens) with a name and password of its own; "
+        "the sign-up rules apply. 403 for an account that is not a guest.",
+        request=s.ClaimSerializer,
+        responses={200: s.ClaimedSerializer, 400: E400, 401: E401, 403: E403},
+    )
+    def post(self, request):
+        user = services.guest_claim(user=request.user, **body(request, s.ClaimSerializer))
+        return Response(s.ClaimedSerializer({"user": user}).data)
 
 
 class LoginView(APIView):
@@ -83,5 +113,6 @@ class MeView(APIView):
     @extend_schema(summary="You and your stats", responses={200: s.MeSerializer, 401: E401})
     def get(self, request):
         user = request.user
-        data = {"id": user.id, "username": user.username, "stats": selectors.player_stats(user=user)}
+        data = {"id": user.id, "username": user.username, "is_guest": user.is_guest}
+        data["stats"] = selectors.player_stats(user=user)
         return Response(s.MeSerializer(data).data)

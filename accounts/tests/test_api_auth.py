@@ -44,7 +44,7 @@ def set_rate(settings, scope: str, rate: str) -> None:
 
 def assert_token_shape(data: dict, user) -> None:
     assert set(data) == {"user", "token", "expiry"}
-    assert data["user"] == {"id": user.id, "username": user.username}
+    assert data["user"] == {"id": user.id, "username": user.username, "guest": False}
     assert isinstance(data["token"], str) and data["token"]
     expiry = datetime.fromisoformat(data["expiry"].replace("Z", "+00:00"))
     assert expiry > timezone.now()
@@ -203,6 +203,7 @@ def test_me_returns_id_username_and_empty_stats(alice):
     assert response.json() == {
         "id": alice.id,
         "username": "alice",
+        "guest": False,
         "stats": {
             "games": 0,
             "wins": 0,

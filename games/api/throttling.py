@@ -141,6 +141,10 @@ class LoginThrottle(ClientIPThrottle):
     scope = "login"
 
 
+class GuestThrottle(ClientIPThrottle):
+    scope = "guest"
+
+
 class GuessThrottle(_LiveRates, throttling.UserRateThrottle):
     scope = "guess"
 

@@ -260,13 +260,13 @@ def build(mode: str, status: str, owner, other, **settings) -> Room:
 # --- lobby ------------------------------------------------------------------------
 
 
-def test_lobby_for_anonymous_has_sign_in_links_and_no_forms(alice):
+def test_lobby_for_anonymous_has_play_now_and_sign_in_links_only(alice):
     services.room_create(user=alice, mode="race", name="Open race")
     for headers in ({}, HTMX):
         response = Client().get("/", headers=headers)
         assert response.status_code == 200
         parsed = page(response)
-        assert parsed.forms == []
+        assert [form["attrs"].get("action") for form in parsed.forms] == ["/play/now/"]
         content = response.content.decode()
         assert 'href="/accounts/login/?next=/"' in content
         assert 'href="/accounts/register/"' in content
