@@ -10,4 +10,4 @@ class PlayerAdmin(UserAdmin):
 
     list_display = ("username", "email", "is_guest", "bot_difficulty", "is_staff", "is_active", "date_joined")
     list_filter = ("is_guest", "is_staff", "is_superuser", "is_active")
-    fieldsets = (*UserAdmin.fieldsets, ("Player", {"fields": ("is_guest", "bot_difficulty")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Player", {"fields": ("is_guest", "bot_difficulty")}))

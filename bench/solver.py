@@ -6,10 +6,12 @@ solver's own play against a random secret, as a player who follows the hints
 would have. Each row times `--repeat` hints for each of `--secrets` secrets:
 the median and the maximum over them. The first table's "cold" column is the
 very first hint for that board in this process, which also builds the cached
-code space and opening guess. Pure Python, no Django, no database.
+code space and opening guess. Then `solver.analyse` of whole random games
+(the analysis endpoint's work, SPEC §9). Pure Python, no Django, no database.
 """
 
 import argparse
+import random
 import statistics
 import sys
 import time
@@ -78,6 +80,48 @@ def bench_hints(secrets: int, repeat: int) -> list[str]:
     return rows
 
 
+def random_game(settings: rules.GameSettings, rng: random.Random) -> list:
+    """Ten guesses drawn at random (until one cracks it): the slowest kind of game to analyse,
+    since its consistent sets stay large for longer than a solver's or a person's."""
+    secret = tuple(rng.randrange(settings.colors) for _ in range(settings.code_length))
+    history = []
+    for _ in range(settings.max_guesses):
+        if settings.allow_duplicates:
+            guess = tuple(rng.randrange(settings.colors) for _ in range(settings.code_length))
+        else:
+            guess = tuple(rng.sample(range(settings.colors), settings.code_length))
+        history.append((guess, rules.score(secret, guess)))
+        if guess == secret:
+            break
+    return history
+
+
+def bench_analysis(games: int) -> list[str]:
+    """`solver.analyse` of whole games (GET /rooms/{code}/analysis/ before its cache), caches cleared per game."""
+    rows = [
+        "| board | games | guesses (median) | rows exact | median | max |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    rng = random.Random(2026)
+    for length, colors in [(4, 6), (5, 8), (6, 9)]:
+        settings = rules.GameSettings(code_length=length, colors=colors, max_guesses=10)
+        solver.analyse(settings, [])  # builds the code space, as the first hint would
+        samples, sizes, exact, total = [], [], 0, 0
+        for _ in range(games):
+            history = random_game(settings, rng)
+            solver._minimax_exact.cache_clear()
+            verdicts, seconds = timed(lambda h=history, st=settings: solver.analyse(st, h))
+            samples.append(seconds)
+            sizes.append(len(history))
+            exact += sum(v.exact_counts for v in verdicts)
+            total += len(verdicts)
+        rows.append(
+            f"| {length}×{colors} | {games} | {statistics.median(sizes):.0f} | {exact}/{total} "
+            f"| {statistics.median(samples) * 1e3:.0f} ms | {max(samples) * 1e3:.0f} ms |"
+        )
+    return rows
+
+
 def bench_play_all() -> list[str]:
     rows = [
         "| board | strategy | total | average | max | time |",
@@ -101,10 +145,13 @@ def main():
     parser.add_argument("--secrets", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-play-all", action="store_true")
+    parser.add_argument("--games", type=int, default=20, help="games per board for the analysis table")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}; {args.secrets} secrets × {args.repeat} repeats per row")
     print()
     print("\n".join(bench_hints(args.secrets, args.repeat)))
+    print()
+    print("\n".join(bench_analysis(args.games)))
     if not args.skip_play_all:
         print()
         print("\n".join(bench_play_all()))

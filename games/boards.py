@@ -176,3 +176,33 @@ def board_context(state: dict, user) -> dict:
         and me["status"] == Player.Status.PLAYING,
         "is_over": status in (Room.Status.FINISHED, Room.Status.ABANDONED),
     }
+
+
+def analysis_context(data: dict, settings: dict) -> list[dict]:
+    """The solver's analysis (games.analysis) as the board shows it: pegs and one sentence per guess."""
+    palette = colours(settings["colors"])
+    players = []
+    for player in data["players"]:
+        rows = [
+            {
+                **row,
+                "pegs": [palette[c] for c in row["guess"]],
+                "sentence": _verdict(row, settings["code_length"]),
+            }
+            for row in player["guesses"]
+        ]
+        if rows:
+            players.append({"username": player["username"], "rows": rows})
+    return players
+
+
+def _verdict(row: dict, code_length: int) -> str:
+    """ "Left 12 codes of 27; the best guess could have left at most 3." (SPEC §9)."""
+    if row["exact"] == code_length:
+        return "Cracked it."
+    about = "" if row["exact_counts"] else "about "
+    after = row["possible_after"]
+    return (
+        f"Left {about}{after} code{'' if after == 1 else 's'} of {about}{row['possible_before']}; "
+        f"the best guess could have left at most {about}{row['best_worst_case']}."
+    )

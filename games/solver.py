@@ -661,6 +661,89 @@ class Solver:
         return Hint(state.count, state.exact, _choose(space, state, clues, strategy))
 
 
+# --- analysis of a finished game ------------------------------------------------
+
+# Exact minimax work allowed per guess, in (candidate, consistent code) pairs:
+# every code of the space scored against every consistent code. 4×6's worst
+# (1296 × 1296) fits; larger spaces are exact once the consistent set is small
+# (5×8: up to 128 codes), and only spaces up to FULL_SEARCH_LIMIT codes are
+# ever searched in full (6×9's 531,441 candidates would take seconds each).
+MINIMAX_BUDGET = 1 << 22
+FULL_SEARCH_LIMIT = 32768
+
+
+@dataclass(frozen=True)
+class GuessAnalysis:
+    """One guess of a game, judged: how many codes it left, and the fewest any guess could have guaranteed."""
+
+    possible_before: int
+    possible_after: int
+    best_worst_case: int
+    exact_counts: bool  # False when any of the three is an estimate (a space too large to count)
+
+
+def analyse(
+    settings: rules.GameSettings, history: History, *, budget: int = WORK_BUDGET
+) -> list[GuessAnalysis]:
+    """For each guess of a history (in order): the consistent codes before and after it, and the
+    smallest worst case (Knuth's minimax) any guess could have guaranteed from the same position."""
+    space = _space(settings.code_length, settings.colors, settings.allow_duplicates)
+    clues = _clues(history, settings)
+    states = [_enumerate(space, clues[:i], budget) for i in range(len(clues) + 1)]
+    result = []
+    for before, after in itertools.pairwise(states):
+        best, best_exact = _minimax(space, before)
+        exact = before.exact and after.exact and best_exact
+        result.append(GuessAnalysis(before.count, after.count, best, exact))
+    return result
+
+
+def _minimax(space: _Space, state: Consistent) -> tuple[int, bool]:
+    """The smallest largest feedback class any guess makes of the consistent set, and whether it is exact."""
+    if state.complete and not state.codes:
+        return 0, state.exact
+    if state.complete and len(state.codes) <= 2:
+        return 1, True  # one code: play it; two: either one tells them apart
+    if state.complete and space.size <= FULL_SEARCH_LIMIT and len(state.codes) * space.size <= MINIMAX_BUDGET:
+        return _minimax_exact(space, tuple(state.codes)), True
+    # Too large to score every guess against every code: the best of a sample
+    # of guesses against a sample of the codes, scaled to the whole set.
+    pool = state.codes
+    if not pool:
+        return state.count, False
+    picks = pool if len(pool) <= GUESS_SAMPLE else _rng.sample(pool, GUESS_SAMPLE)
+    candidates = sorted(set(picks) | set(space.random_codes(GUESS_SAMPLE)))
+    targets = pool if len(pool) <= SCORE_SAMPLE else _rng.sample(pool, SCORE_SAMPLE)
+    block = _Block(targets, space.length)
+    largest = _measure(Strategy.KNUTH, space.keys)
+    sampled = min(largest(block.keys(_Profile.of(code))) for code in candidates)
+    return max(1, round(sampled * state.count / len(targets))), False
+
+
+@functools.lru_cache(maxsize=4)
+def _all_profiles(space: _Space) -> list[_Profile]:
+    """Every code of a space, profiled (the exhaustive spaces keep theirs already)."""
+    return space.profiles or [
+        _Profile.of(code) for code in _codes(space.colors, space.length, space.duplicates)
+    ]
+
+
+@functools.lru_cache(maxsize=64)
+def _minimax_exact(space: _Space, pool: tuple[Code, ...]) -> int:
+    """Knuth's minimax over every code of the space (cached: a game's opening is everyone's opening)."""
+    block = _Block(pool, space.length)
+    largest = _measure(Strategy.KNUTH, space.keys)
+    floor = _floor(Strategy.KNUTH, len(pool), len(space.keys))
+    best = len(pool)
+    # The consistent codes first: a small set is often split perfectly by one
+    # of its own, and reaching the floor ends the search early.
+    for profile in itertools.chain(map(_Profile.of, pool), _all_profiles(space)):
+        best = min(best, largest(block.keys(profile)))
+        if best == floor:
+            break
+    return best
+
+
 # --- playing every code ------------------------------------------------------
 
 

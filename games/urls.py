@@ -14,6 +14,7 @@ urlpatterns = [
     path("rooms/<str:code>/chat/", views.room_chat, name="room-chat"),
     path("rooms/<str:code>/hint/", views.room_hint, name="room-hint"),
     path("rooms/<str:code>/rematch/", views.room_rematch, name="room-rematch"),
+    path("rooms/<str:code>/analysis/", views.room_analysis, name="room-analysis"),
     path("rooms/<str:code>/bots/", views.room_bot_add, name="room-bot-add"),
     path("rooms/<str:code>/delete/", views.room_delete, name="room-delete"),
     path("rooms/<str:code>/<str:action>/", views.room_action, name="room-action"),

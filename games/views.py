@@ -15,10 +15,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
 from accounts import services as account_services
-from games import boards, rules, selectors, services
+from games import analysis, boards, rules, selectors, services
 from games.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
-from games.exceptions import GameError
+from games.exceptions import GameError, RoomNotFound, WrongState
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
+from games.models import Room
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +218,26 @@ def room_detail(request, code: str):
     state = _state_or_404(request, code)
     if state["room"]["code"] != code:
         return redirect("room", code=state["room"]["code"])
-    return _render_board(request, state)
+    extra = None
+    if state["room"]["status"] == Room.Status.FINISHED and not request.htmx:
+        data = analysis.room_analysis(room_code=code, user=request.user)
+        extra = {"analysis_players": boards.analysis_context(data, state["room"]["settings"])}
+    return _render_board(request, state, extra=extra)
+
+
+def room_analysis(request, code: str):
+    """The solver's analysis of a finished game, as a page of its own (linked from the finished board)."""
+    try:
+        data = analysis.room_analysis(room_code=code, user=request.user)
+    except RoomNotFound:
+        raise Http404("No such room.") from None
+    except WrongState as exc:
+        state = _state_or_404(request, code)
+        return _render_board(request, state, status=exc.status, error=exc.detail)
+    room = Room.objects.only("code", "name", "colors", "code_length").get(code=data["code"])
+    settings = {"colors": room.colors, "code_length": room.code_length}
+    context = {"room": room, "analysis_players": boards.analysis_context(data, settings)}
+    return render(request, "games/analysis.html", context)
 
 
 # Verbs with no input: join, leave, start.

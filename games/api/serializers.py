@@ -196,6 +196,38 @@ class HintSerializer(serializers.Serializer):
     )
 
 
+class GuessVerdictSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    guess = serializers.ListField(child=serializers.IntegerField())
+    exact = serializers.IntegerField()
+    misplaced = serializers.IntegerField()
+    possible_before = serializers.IntegerField(
+        help_text="Codes consistent with the board's feedback before this guess."
+    )
+    possible_after = serializers.IntegerField(help_text="Codes consistent with the feedback after it.")
+    best_worst_case = serializers.IntegerField(
+        help_text="The fewest codes any guess could have guaranteed to leave from here (Knuth's minimax): "
+        "the largest feedback class of the best guess."
+    )
+    exact_counts = serializers.BooleanField(
+        help_text="false when the board is too large to count exactly: the three numbers are then estimates."
+    )
+
+
+class PlayerAnalysisSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField(
+        help_text="player, codebreaker or codemaker (a duel's codemaker has no guesses)."
+    )
+    guesses = GuessVerdictSerializer(many=True)
+
+
+class AnalysisSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    mode = serializers.CharField()
+    players = PlayerAnalysisSerializer(many=True)
+
+
 class LeaderboardRowSerializer(serializers.Serializer):
     username = serializers.CharField()
     wins = serializers.IntegerField(help_text="Wins without the solver's hints.")

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from games import selectors, services
+from games import analysis, selectors, services
 from games.api import serializers as s
 from games.api.fields import EmptySerializer
 from games.api.filters import RoomFilter, StrictOrderingFilter
@@ -199,6 +199,16 @@ class RoomViewSet(
         hint = services.hint_request(room_code=code, user=request.user)
         data = {"possible": hint.possible, "exact": hint.exact, "suggestion": list(hint.suggestion)}
         return Response(s.HintSerializer(data).data)
+
+    @extend_schema(
+        summary="The solver's analysis of a finished game",
+        description="For each player and guess: the codes consistent before and after it, and the fewest "
+        "any guess could have guaranteed (Knuth's minimax). 409 until the room is finished.",
+        responses={200: s.AnalysisSerializer, **errors(404, 409)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def analysis(self, request, code=None):
+        return Response(s.AnalysisSerializer(analysis.room_analysis(room_code=code, user=request.user)).data)
 
     @extend_schema(
         summary="Rematch: a new waiting room with the same settings",
