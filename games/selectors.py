@@ -182,6 +182,28 @@ def room_events_after(*, room: Room, since: int, limit: int) -> list[dict] | Non
     ]
 
 
+REPLAY_PAGE = 500
+
+
+def room_events_for_viewer(*, room_code: str, user, since: int) -> list[dict]:
+    """Up to REPLAY_PAGE logged events after `since`, as this viewer may see them. Raises RoomNotFound."""
+    from games import events
+
+    room = room_get_for_viewer(room_code=room_code, user=user)
+    rows = room.events.filter(version__gt=since).order_by("version").values("version", "kind", "payload")
+    return [
+        visibility.filter_event(
+            events.build(
+                room_code=room.code, version=row["version"], kind=row["kind"], payload=row["payload"]
+            ),
+            mode=room.mode,
+            room_over=room.is_over,
+            user=user,
+        )
+        for row in rows[:REPLAY_PAGE]
+    ]
+
+
 def chat_recent(*, room: Room, limit: int = 50) -> list[dict]:
     """The room's last chat lines, oldest first."""
     rows = room.chat_messages.select_related("user").order_by("-created_at", "-id")[:limit]

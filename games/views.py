@@ -218,11 +218,33 @@ def room_detail(request, code: str):
     state = _state_or_404(request, code)
     if state["room"]["code"] != code:
         return redirect("room", code=state["room"]["code"])
-    extra = None
-    if state["room"]["status"] == Room.Status.FINISHED and not request.htmx:
+    if state["room"]["status"] != Room.Status.FINISHED:
+        return _render_board(request, state)
+    replay = _replay(request, state)
+    if replay is None:
+        return _action_failed(request, code, "move must be a whole number of moves, 0 or more.", status=400)
+    extra = {"replay": replay}
+    if not request.htmx:
         data = analysis.room_analysis(room_code=code, user=request.user)
-        extra = {"analysis_players": boards.analysis_context(data, state["room"]["settings"])}
-    return _render_board(request, state, extra=extra)
+        extra["analysis_players"] = boards.analysis_context(data, state["room"]["settings"])
+    return _render_board(request, {**state, "guesses": state["guesses"][: replay["move"]]}, extra=extra)
+
+
+def _replay(request, state: dict) -> dict | None:
+    """A finished board after its first `?move=N` moves (all of them by default), with the steps around it.
+
+    None for a `move` that is not a whole number. Works without JavaScript
+    (links); board.js steps with the arrow keys (SPEC §9).
+    """
+    total = len(state["guesses"])
+    raw = request.GET.get("move")
+    if raw is None:
+        move = total
+    elif raw.isascii() and raw.isdigit() and len(raw) <= 4:
+        move = min(int(raw), total)
+    else:
+        return None
+    return {"move": move, "total": total, "previous": max(move - 1, 0), "next": min(move + 1, total)}
 
 
 def room_analysis(request, code: str):

@@ -196,6 +196,19 @@ class HintSerializer(serializers.Serializer):
     )
 
 
+class GameUpdateSerializer(serializers.Serializer):
+    """One logged event as the socket sends it (docs/asyncapi.yaml): these four fields and the event's own."""
+
+    type = serializers.CharField(help_text='Always "game_update".')
+    room = serializers.CharField()
+    version = serializers.IntegerField(help_text="The room version this event made.")
+    event = serializers.CharField(help_text="player_joined, game_started, guess, game_finished, chat, ...")
+
+    class Meta:
+        # The event's own fields follow (see docs/asyncapi.yaml for each kind).
+        ref_name = "GameUpdate"
+
+
 class GuessVerdictSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     guess = serializers.ListField(child=serializers.IntegerField())

@@ -201,6 +201,26 @@ class RoomViewSet(
         return Response(s.HintSerializer(data).data)
 
     @extend_schema(
+        summary="The room's events after a version (replays, catching up)",
+        description="The socket's `game_update` frames logged after version `since`, oldest first, each as "
+        "you may see it (a running race hides rivals' colours). At most 500: ask again from the last one's "
+        "version for more.",
+        parameters=[
+            OpenApiParameter(
+                "since", int, description="A room version (default 0: from the start).", default=0
+            )
+        ],
+        responses={200: s.GameUpdateSerializer(many=True), **errors(400, 404)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def events(self, request, code=None):
+        since = request.query_params.get("since", "0")
+        if not since.isascii() or not since.isdigit() or len(since) > 9:
+            raise InvalidMove("since must be a room version: a whole number, 0 or more.", field="since")
+        frames = selectors.room_events_for_viewer(room_code=code, user=request.user, since=int(since))
+        return Response(frames)
+
+    @extend_schema(
         summary="The solver's analysis of a finished game",
         description="For each player and guess: the codes consistent before and after it, and the fewest "
         "any guess could have guaranteed (Knuth's minimax). 409 until the room is finished.",

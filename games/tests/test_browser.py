@@ -529,6 +529,42 @@ def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
     assert_no_errors(tab)
 
 
+def test_a_visitor_plays_as_a_guest_then_replays_the_game_with_the_arrow_keys(open_tab):
+    """SPEC §7 and §9: one click to a board, no sign-up; the finished board's analysis and replay."""
+    tab = open_tab()
+    page = tab.page
+    page.goto("/")
+    with page.expect_navigation():
+        page.click("form[action='/play/now/'] button[type=submit]")
+    code = room_code(page)
+    expect(page.locator(".guest-note")).to_contain_text("Keep your games: create an account")
+    expect(page.locator("header.site nav")).to_contain_text("guest-")
+    wait_socket_open(page)
+    secret = secret_of(code)
+    for guess in (wrong(secret, 6, 1), secret):
+        click_guess(page, guess)
+    expect(page.locator("#room-status")).to_have_text("finished")
+
+    page.reload()  # the analysis is rendered with the finished page
+    expect(page.locator("#analysis .verdicts li")).to_have_count(2)
+    expect(page.locator("#analysis .verdicts li").nth(0)).to_contain_text(
+        "of 1296; the best guess could have left"
+    )
+    rows = page.locator("#boards .row")
+    expect(rows).to_have_count(2)
+    expect(page.locator("[data-replay] [role=status]")).to_have_text("Move 2 of 2")
+    page.locator("#room-title").click()  # focus the page, not a control
+    with page.expect_navigation():
+        page.keyboard.press("ArrowLeft")
+    expect(page).to_have_url(re.compile(r"\?move=1$"))
+    expect(rows).to_have_count(1)
+    expect(page.locator("[data-replay] [role=status]")).to_have_text("Move 1 of 2")
+    with page.expect_navigation():
+        page.keyboard.press("ArrowRight")
+    expect(rows).to_have_count(2)
+    assert_no_errors(tab)
+
+
 # --- (c) JavaScript disabled: form posts only ------------------------------------------
 
 

@@ -55,6 +55,17 @@
     if (event.target.matches("form.code-form select")) paint(event.target);
   });
 
+  // A finished board's replay: ← and → follow its Previous and Next links.
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (event.target.matches("input, textarea, select") || event.target.isContentEditable) return;
+    var link = document.querySelector(event.key === "ArrowLeft" ? "[data-replay-previous]" : "[data-replay-next]");
+    if (!link || link.getAttribute("aria-disabled") === "true") return;
+    event.preventDefault();
+    link.click();
+  });
+
   document.addEventListener("keydown", function (event) {
     var form = codeForm();
     if (!form || event.altKey || event.ctrlKey || event.metaKey) return;
