@@ -185,3 +185,12 @@ def test_two_first_draws_at_once_agree_on_one_secret():
         thread.join()
     assert len(results) == 8 and len(set(results)) == 1
     assert DailyChallenge.objects.count() == 1
+
+
+def test_a_solo_board_has_no_chat_and_no_player_count(alice):
+    room = services.quick_play(user=alice)
+    browser = Client()
+    browser.force_login(alice)
+    page = browser.get(f"/rooms/{room.code}/").content.decode()
+    assert 'id="chat"' not in page and "/chat/" not in page
+    assert "4 pegs · 6 colours · 10 guesses</span>" in page and "up to 1 players" not in page
