@@ -171,6 +171,7 @@ def board_context(state: dict, user) -> dict:
         "can_rematch": me is not None and finished,
         "can_chat": username is not None,
         "can_hint": room["mode"] == Room.Mode.SOLO
+        and not room["daily"]
         and me is not None
         and playing
         and me["status"] == Player.Status.PLAYING,

@@ -49,6 +49,8 @@ class Room(models.Model):
     colors = models.PositiveSmallIntegerField(default=6)
     max_guesses = models.PositiveSmallIntegerField(default=10)
     allow_duplicates = models.BooleanField(default=True)
+    # A daily challenge's room (games.daily): the day's secret, private, no hints.
+    is_daily = models.BooleanField(default=False)
     max_players = models.PositiveSmallIntegerField(default=4)
 
     # Drawn at start (or set by a duel's codemaker); hidden until finished.
@@ -242,3 +244,37 @@ class ChatMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.room.code} {self.user}: {self.text[:40]}"
+
+
+class DailyChallenge(models.Model):
+    """One secret per UTC day, the same for everyone (SPEC §9): 5 pegs × 8 colours, 10 guesses, repeats.
+
+    Drawn with `secrets` the first time the day is played and stored; the
+    unique date makes two processes that draw at once agree on one secret.
+    """
+
+    date = models.DateField(unique=True)
+    secret = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"daily {self.date}"
+
+
+class DailyPlay(models.Model):
+    """A player's room for one day's challenge: one per player per day."""
+
+    challenge = models.ForeignKey(DailyChallenge, on_delete=models.PROTECT, related_name="plays")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_plays")
+    room = models.OneToOneField(Room, on_delete=models.CASCADE, related_name="daily_play")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "user"], name="daily_play_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.challenge.date} {self.user}"

@@ -165,8 +165,12 @@ def room_create(
     allow_duplicates: bool = True,
     max_players: int | None = None,
     rematch_of: Room | None = None,
+    daily_secret: list[int] | None = None,
 ) -> Room:
-    """Create a room owned by `user` (its first player); solo rooms start at once. Raises InvalidMove."""
+    """Create a room owned by `user` (its first player); solo rooms start at once. Raises InvalidMove.
+
+    `daily_secret` makes a daily challenge room (games.daily) with the day's secret; others draw their own.
+    """
     game_settings, max_players = rules.validate_settings(
         mode=mode,
         code_length=code_length,
@@ -191,6 +195,8 @@ def room_create(
             allow_duplicates=game_settings.allow_duplicates,
             max_players=max_players,
             rematch_of=rematch_of,
+            secret=daily_secret,
+            is_daily=daily_secret is not None,
         )
         role = Player.Role.CODEMAKER if mode == Room.Mode.DUEL else Player.Role.PLAYER
         Player.objects.create(room=room, user=user, role=role)
@@ -649,6 +655,8 @@ def hint_request(*, room_code: str, user) -> solver.Hint:
         player = _player_or_403(room, user)
         if room.mode != Room.Mode.SOLO:
             raise NotAllowed("Hints are for solo games only.")
+        if room.is_daily:
+            raise NotAllowed("No hints in the daily challenge: everyone plays it on their own.")
         _require_status(room, Room.Status.PLAYING)
         if player.status != Player.Status.PLAYING:
             raise WrongState("You have finished this game.")

@@ -19,5 +19,6 @@ urlpatterns = [
     path("rooms/<str:code>/delete/", views.room_delete, name="room-delete"),
     path("rooms/<str:code>/<str:action>/", views.room_action, name="room-action"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
+    path("daily/", views.daily_page, name="daily-page"),
     path("users/<str:username>/", views.user_profile, name="user"),
 ]

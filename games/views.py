@@ -10,12 +10,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
 from accounts import services as account_services
-from games import analysis, boards, rules, selectors, services
+from games import analysis, boards, daily, rules, selectors, services
 from games.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
 from games.exceptions import GameError, RoomNotFound, WrongState
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
@@ -166,6 +166,18 @@ def quick_play(request):
     return _create_from_lobby(request, QuickPlayForm, services.quick_play, "quick_form")
 
 
+def _guest_refused(request):
+    """The lobby with a 429 when this address has made too many guests, else None (the `guest` throttle)."""
+    wait = door_allows(GuestThrottle, request)
+    if wait is None:
+        return None
+    seconds = retry_after(wait)
+    error = f"Too many new guests from your address; try again in {seconds} s, or sign in."
+    response = _lobby_with_errors(request, error=error, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 @require_POST
 def play_now(request):
     """One click for a visitor (SPEC §7): a guest session and a started quick-play board.
@@ -174,13 +186,9 @@ def play_now(request):
     A new guest counts against the `guest` throttle, as POST /api/v1/auth/guest/ does.
     """
     if not request.user.is_authenticated:
-        wait = door_allows(GuestThrottle, request)
-        if wait is not None:
-            seconds = retry_after(wait)
-            error = f"Too many new guests from your address; try again in {seconds} s, or sign in."
-            response = _lobby_with_errors(request, error=error, status=429)
-            response["Retry-After"] = str(seconds)
-            return response
+        refused = _guest_refused(request)
+        if refused is not None:
+            return refused
         login(request, account_services.guest_create(), backend="django.contrib.auth.backends.ModelBackend")
     room = services.quick_play(user=request.user)
     return _redirect_to_room(request, room.code)
@@ -223,10 +231,11 @@ def room_detail(request, code: str):
     replay = _replay(request, state)
     if replay is None:
         return _action_failed(request, code, "move must be a whole number of moves, 0 or more.", status=400)
-    extra = {"replay": replay}
+    extra: dict[str, object] = {"replay": replay}
     if not request.htmx:
         data = analysis.room_analysis(room_code=code, user=request.user)
         extra["analysis_players"] = boards.analysis_context(data, state["room"]["settings"])
+        extra["share"] = daily.share_text_for(room_code=code)
     return _render_board(request, {**state, "guesses": state["guesses"][: replay["move"]]}, extra=extra)
 
 
@@ -381,3 +390,26 @@ def user_profile(request, username: str):
         "recent": selectors.room_list_recent(user=user, viewer=request.user),
     }
     return render(request, "games/user.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def daily_page(request):
+    """Today's challenge (SPEC §9): play it (a visitor plays as a guest), your result to share, the day's best."""
+    day = daily.today()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            refused = _guest_refused(request)
+            if refused is not None:
+                return refused
+            login(
+                request, account_services.guest_create(), backend="django.contrib.auth.backends.ModelBackend"
+            )
+        room, _ = daily.daily_start(user=request.user)
+        return _redirect_to_room(request, room.code)
+    summary = daily.daily_summary(day=day, user=request.user)
+    context = {
+        "summary": summary,
+        "share": daily.share_text_for(room_code=summary["room"]) if summary["room"] else None,
+        "rows": daily.daily_leaderboard(day=day, limit=20),
+    }
+    return render(request, "games/daily.html", context)

@@ -123,6 +123,9 @@ class RoomSerializer(serializers.ModelSerializer):
     rematch = serializers.SerializerMethodField(
         help_text="The code of this room's rematch, once a player asked for one."
     )
+    daily = serializers.BooleanField(
+        source="is_daily", help_text="A daily challenge's room (POST /daily/): the day's secret, no hints."
+    )
 
     class Meta:
         model = Room
@@ -139,6 +142,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "winner",
             "secret",
             "rematch",
+            "daily",
             "created_at",
             "started_at",
             "finished_at",
@@ -242,11 +246,33 @@ class AnalysisSerializer(serializers.Serializer):
 
 
 class LeaderboardRowSerializer(serializers.Serializer):
+    """A row of one of the boards: wins (the default) or a day's daily challenge (`?daily=`)."""
+
     username = serializers.CharField()
-    wins = serializers.IntegerField(help_text="Wins without the solver's hints.")
-    hinted_wins = serializers.IntegerField(help_text="Solo wins in games where hints were used.")
-    games = serializers.IntegerField()
-    avg_guesses = serializers.FloatField(allow_null=True, help_text="Average guesses to solve.")
+    wins = serializers.IntegerField(required=False, help_text="Wins board: wins without the solver's hints.")
+    hinted_wins = serializers.IntegerField(
+        required=False, help_text="Wins board: solo wins in games where hints were used."
+    )
+    games = serializers.IntegerField(required=False, help_text="Wins board: finished games.")
+    avg_guesses = serializers.FloatField(
+        required=False, allow_null=True, help_text="Wins board: average guesses to solve."
+    )
+    guesses = serializers.IntegerField(required=False, help_text="Daily board: guesses to solve.")
+    seconds = serializers.FloatField(
+        required=False, allow_null=True, help_text="Daily board: from the room's start to the solve."
+    )
+
+
+class DailySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    number = serializers.IntegerField(help_text="The challenge's number: #1 was 2026-11-27.")
+    settings = RoomSettingsSerializer()
+    room = serializers.CharField(allow_null=True, help_text="Your room's code for that day, or null.")
+    players = serializers.IntegerField(help_text="How many started that day's challenge.")
+    solvers = serializers.IntegerField(help_text="How many cracked it.")
+    secret = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="Only once the day is over."
+    )
 
 
 # --- input -------------------------------------------------------------------

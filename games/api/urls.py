@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from games.api.views import LeaderboardView, QuickPlayView, RoomViewSet
+from games.api.views import DailyView, LeaderboardView, QuickPlayView, RoomViewSet
 
 router = SimpleRouter()
 router.register("rooms", RoomViewSet, basename="room")
@@ -9,5 +9,6 @@ router.register("rooms", RoomViewSet, basename="room")
 urlpatterns = [
     path("quick-play/", QuickPlayView.as_view(), name="quick-play"),
     path("leaderboard/", LeaderboardView.as_view(), name="leaderboard"),
+    path("daily/", DailyView.as_view(), name="daily"),
     *router.urls,
 ]

@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from games import analysis, selectors, services
+from games import analysis, daily, selectors, services
 from games.api import serializers as s
 from games.api.fields import EmptySerializer
 from games.api.filters import RoomFilter, StrictOrderingFilter
@@ -256,7 +256,43 @@ class QuickPlayView(APIView):
 class LeaderboardView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Top players", responses={200: s.LeaderboardRowSerializer(many=True), 429: E429})
+    @extend_schema(
+        summary="Top players: by wins, or a day's daily challenge",
+        parameters=[
+            OpenApiParameter(
+                "daily",
+                str,
+                description="YYYY-MM-DD: that day's daily challenge, fewest guesses then fastest.",
+            )
+        ],
+        responses={200: s.LeaderboardRowSerializer(many=True), 400: E400, 404: E404, 429: E429},
+    )
     def get(self, request):
-        rows = selectors.leaderboard()
+        if "daily" in request.query_params:
+            day = daily.parse_day(request.query_params["daily"])
+            rows = daily.daily_leaderboard(day=day)
+        else:
+            rows = selectors.leaderboard()
         return Response(s.LeaderboardRowSerializer(rows, many=True).data)
+
+
+class DailyView(APIView):
+    @extend_schema(
+        summary="The daily challenge: a day's number, settings, your room and how many solved it",
+        parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, today (UTC) by default.")],
+        responses={200: s.DailySerializer, **errors(400, 404)},
+    )
+    def get(self, request):
+        day = daily.parse_day(request.query_params.get("date"))
+        return Response(s.DailySerializer(daily.daily_summary(day=day, user=request.user)).data)
+
+    @extend_schema(
+        summary="Play today's challenge: your started room (the same one if you have it already)",
+        request=None,
+        responses={201: s.RoomSerializer, 200: s.RoomSerializer, **errors()},
+    )
+    def post(self, request):
+        room, created = daily.daily_start(user=request.user)
+        return room_response(
+            request, room, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

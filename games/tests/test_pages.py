@@ -683,7 +683,8 @@ def test_board_renders_for_every_mode_state_and_viewer(alice, bob, carol, mode, 
     content = response.content.decode()
     assert f'data-status="{status}"' in content
     assert f"{mode} room" in content
-    assert "Chat" in content and parsed.has_form(f"/rooms/{room.code}/chat/")
+    # Chat is for rooms of several players; a solo board has none.
+    assert ("Chat" in content and parsed.has_form(f"/rooms/{room.code}/chat/")) == (mode != "solo")
     shows_secret = status in ("finished", "abandoned") or (mode == "duel" and viewer == "owner")
     assert ('class="secret"' in content) == shows_secret
     if shows_secret:

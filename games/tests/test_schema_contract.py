@@ -91,6 +91,7 @@ def test_every_error_status_uses_the_error_component(schema):
                 "winner",
                 "secret",
                 "rematch",
+                "daily",
                 "created_at",
                 "started_at",
                 "finished_at",
