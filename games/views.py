@@ -379,7 +379,13 @@ def room_hint(request, code: str):
 
 
 def leaderboard(request):
-    return render(request, "games/leaderboard.html", {"rows": selectors.leaderboard()})
+    """Tabs: wins (the default) and today's daily challenge (`?board=daily`)."""
+    if request.GET.get("board") == "daily":
+        day = daily.today()
+        context = {"board": "daily", "number": daily.number_of(day), "rows": daily.daily_leaderboard(day=day)}
+    else:
+        context = {"board": "wins", "rows": selectors.leaderboard()}
+    return render(request, "games/leaderboard.html", context)
 
 
 def user_profile(request, username: str):

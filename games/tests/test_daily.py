@@ -194,3 +194,12 @@ def test_a_solo_board_has_no_chat_and_no_player_count(alice):
     page = browser.get(f"/rooms/{room.code}/").content.decode()
     assert 'id="chat"' not in page and "/chat/" not in page
     assert "4 pegs · 6 colours · 10 guesses</span>" in page and "up to 1 players" not in page
+
+
+def test_the_leaderboard_page_has_a_daily_tab(alice, bob):
+    play(alice, misses=1)
+    wins = Client().get("/leaderboard/").content.decode()
+    assert 'href="/leaderboard/?board=daily"' in wins and 'aria-current="page">Wins' in wins
+    tab = Client().get("/leaderboard/?board=daily").content.decode()
+    assert 'aria-current="page">Today&#x27;s daily' in tab or 'aria-current="page">Today\'s daily' in tab
+    assert 'href="/users/alice/">alice</a></td><td>2</td>' in tab
