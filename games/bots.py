@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config import outages
-from games import selectors, services, solver
+from games import matchmaking, selectors, services, solver
 from games.exceptions import GameError
 from games.models import Guess, Player, Room
 
@@ -94,6 +94,8 @@ async def run_in_server(interval: float = 1.0) -> None:
         await asyncio.sleep(interval)
         try:
             await database_sync_to_async(tick)()
+            # The same loop keeps the matchmaking pool: expiries and widened rating windows.
+            await database_sync_to_async(matchmaking.sweep)()
         except outages.BACKEND_DOWN as exc:
             outages.warn(outages.service_of(exc), "bots pause", exc)
         except Exception:  # noqa: BLE001 - the loop must outlive one bad tick; it is logged

@@ -587,3 +587,27 @@ class LobbyHtmlConsumer(LobbyConsumer):
 
     async def send_out(self, content: dict) -> None:
         await self.send(text_data=render_to_string("games/live/lobby.html", {"message": content}))
+
+
+class MeConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
+    """`/ws/me/`: the signed-in user's own socket (SPEC §4): `match_found` and `ticket_expired`.
+
+    The frames are built before they are sent (games.matchmaking), so the
+    handler runs no query.
+    """
+
+    metrics_endpoint = "me"
+
+    async def connect(self):
+        if not await self.accept_signed_in():
+            return
+        await self.join(events.user_group(self.scope["user"].id))
+
+    async def on_ping(self, content):
+        _validated(PingSerializer, content)
+        await self.send_json({"type": "pong"})
+
+    handlers = {"ping": on_ping}
+
+    async def me_event(self, message):
+        await self.send_json(message["frame"])

@@ -188,3 +188,17 @@ def tokens_revoked(*, user_id: int, token_keys: list[str] | None) -> None:
         send_to_group(AUTH_GROUP, {"type": "auth.revoked", "user_id": user_id, "token_keys": token_keys})
 
     transaction.on_commit(send_after_commit, robust=True)
+
+
+def user_group(user_id: int) -> str:
+    """The group of one user's `/ws/me/` sockets (every tab and device)."""
+    return f"user.{user_id}"
+
+
+def personal(user_id: int, frame: dict) -> None:
+    """After commit, send one user's `/ws/me/` sockets a frame (SPEC §4): `match_found` or `ticket_expired`."""
+
+    def send_after_commit():
+        send_to_group(user_group(user_id), {"type": "me.event", "frame": frame})
+
+    transaction.on_commit(send_after_commit, robust=True)

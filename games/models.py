@@ -7,6 +7,7 @@ games/services.py.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from games import rules
 
@@ -278,3 +279,35 @@ class DailyPlay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.challenge.date} {self.user}"
+
+
+class MatchTicket(models.Model):
+    """A player looking for an opponent (SPEC §8): one ticket per player, paired at most once."""
+
+    class Status(models.TextChoices):
+        SEARCHING = "searching"
+        MATCHED = "matched"
+        EXPIRED = "expired"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="match_ticket"
+    )
+    mode = models.CharField(max_length=8, default="race")
+    rated = models.BooleanField(default=False)
+    code_length = models.PositiveSmallIntegerField(default=4)
+    colors = models.PositiveSmallIntegerField(default=6)
+    # The player's rating in `mode` when the ticket was opened (1500 until rated play lands).
+    rating = models.IntegerField(default=1500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SEARCHING)
+    room = models.ForeignKey(Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["status", "mode", "rated", "code_length", "colors", "created_at"], name="ticket_pool"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.mode} {self.status}"

@@ -27,5 +27,6 @@ websocket_urlpatterns: list[Any] = [
     re_path(rf"^ws/rooms/{ROOM_CODE}/html/$", consumers.RoomHtmlConsumer.as_asgi()),  # type: ignore[arg-type]
     path("ws/lobby/", consumers.LobbyConsumer.as_asgi()),  # type: ignore[arg-type]
     path("ws/lobby/html/", consumers.LobbyHtmlConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/me/", consumers.MeConsumer.as_asgi()),  # type: ignore[arg-type]
     re_path(r"", NoSuchEndpoint.as_asgi()),  # type: ignore[arg-type]
 ]

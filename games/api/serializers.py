@@ -301,6 +301,32 @@ class QuickPlaySerializer(GameSettingsInputSerializer):
     pass
 
 
+class MatchmakingInputSerializer(StrictSerializer):
+    mode = serializers.ChoiceField(choices=["race"], help_text="race (the only pooled mode so far).")
+    rated = StrictBooleanField(required=False, default=False)
+    code_length = _setting("code_length")
+    colors = _setting("colors")
+
+
+class MatchSettingsSerializer(serializers.Serializer):
+    code_length = serializers.IntegerField()
+    colors = serializers.IntegerField()
+
+
+class TicketSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["searching", "matched", "expired"])
+    mode = serializers.CharField()
+    rated = serializers.BooleanField()
+    settings = MatchSettingsSerializer(source="*")
+    since = serializers.DateTimeField(source="created_at", help_text="When the search began.")
+    room = serializers.SerializerMethodField(help_text="The matched room, as you see it; null until matched.")
+
+    @extend_schema_field(RoomSerializer(allow_null=True))
+    def get_room(self, ticket) -> dict | None:
+        # The view hands over the room read with its relations (selectors.room_reload).
+        return RoomSerializer(ticket.room, context=self.context).data if ticket.room else None
+
+
 class CodeInputField(serializers.ListField):
     def __init__(self, **kwargs):
         super().__init__(

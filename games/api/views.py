@@ -4,17 +4,19 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from games import analysis, daily, selectors, services
+from games import analysis, daily, matchmaking, selectors, services
 from games.api import serializers as s
 from games.api.fields import EmptySerializer
 from games.api.filters import RoomFilter, StrictOrderingFilter
 from games.api.pagination import StrictCursorPagination
 from games.api.throttling import GuessThrottle
 from games.exceptions import InvalidMove
+from games.models import MatchTicket
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
@@ -296,3 +298,41 @@ class DailyView(APIView):
         return room_response(
             request, room, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class MatchmakingView(APIView):
+    """SPEC §8: your ticket in the pool. One per player; a new POST replaces it."""
+
+    @extend_schema(
+        summary="Find an opponent: matched at once, or searching",
+        description="201 with the started room when a compatible player was waiting; else 202 and the ticket "
+        "(searching; `match_found` arrives on /ws/me/). Rated play is for accounts (403 for guests).",
+        request=s.MatchmakingInputSerializer,
+        responses={201: s.TicketSerializer, 202: s.TicketSerializer, **errors(400, 403)},
+    )
+    def post(self, request):
+        ticket = matchmaking.ticket_open(user=request.user, **body(request, s.MatchmakingInputSerializer))
+        matched = ticket.status == MatchTicket.Status.MATCHED
+        return self._ticket(request, ticket, status.HTTP_201_CREATED if matched else status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Your ticket: searching, matched (with the room) or expired",
+        responses={200: s.TicketSerializer, **errors(404)},
+    )
+    def get(self, request):
+        ticket = matchmaking.ticket_get(user=request.user)
+        if ticket is None:
+            raise NotFound("You have no matchmaking ticket.")
+        return self._ticket(request, ticket, status.HTTP_200_OK)
+
+    @extend_schema(summary="Stop searching", request=None, responses={204: None, **errors(404)})
+    def delete(self, request):
+        if not matchmaking.ticket_cancel(user=request.user):
+            raise NotFound("You have no matchmaking ticket.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def _ticket(request, ticket, status_code) -> Response:
+        if ticket.room is not None:
+            ticket.room = selectors.room_reload(room=ticket.room)
+        return Response(s.TicketSerializer(ticket, context={"request": request}).data, status=status_code)

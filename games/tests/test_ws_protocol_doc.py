@@ -146,6 +146,7 @@ def test_the_doc_is_valid_json_schema_throughout():
 def test_every_handled_message_type_is_documented_and_no_other():
     assert set(client_types(ROOMS)) == set(consumers.RoomConsumer.handlers)
     assert set(client_types(LOBBY)) == set(consumers.LobbyConsumer.handlers)
+    assert set(client_types("/ws/me/")) == set(consumers.MeConsumer.handlers)
 
 
 @pytest.mark.asyncio

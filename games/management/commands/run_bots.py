@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from games import bots
+from games import bots, matchmaking
 
 
 class Command(BaseCommand):
@@ -18,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         while True:
             moved = bots.tick()
+            matchmaking.sweep()  # expiries and widened rating windows, as the server's loop does
             if options["once"]:
                 self.stdout.write(f"{moved} bot move(s)")
                 return
