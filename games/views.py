@@ -9,13 +9,14 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
 from accounts import services as account_services
-from games import analysis, boards, daily, rules, selectors, services
+from games import analysis, boards, daily, matchmaking, rules, selectors, services
 from games.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
 from games.exceptions import GameError, RoomNotFound, WrongState
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
@@ -419,3 +420,33 @@ def daily_page(request):
         "rows": daily.daily_leaderboard(day=day, limit=20),
     }
     return render(request, "games/daily.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_page(request):
+    """Find an opponent (SPEC §8): search, a waiting state that refreshes itself, Cancel, then the board.
+
+    The waiting fragment polls every 2 s with htmx (a meta refresh without
+    JavaScript); apps hear `match_found` on /ws/me/ instead.
+    """
+    if request.method == "POST":
+        if request.POST.get("action") == "cancel":
+            matchmaking.ticket_cancel(user=request.user)
+            return redirect("lobby")
+        try:
+            ticket = matchmaking.ticket_open(user=request.user, rated=request.POST.get("rated") == "on")
+        except GameError as exc:
+            return _lobby_with_errors(request, error=exc.detail, status=exc.status)
+        if ticket.room_id is not None:
+            return _redirect_to_room(request, ticket.room.code)
+        return redirect("match-page")
+    ticket = matchmaking.ticket_get(user=request.user)
+    if ticket is None:
+        return redirect("lobby")
+    if ticket.room_id is not None:
+        return _redirect_to_room(request, ticket.room.code)
+    waited = int((timezone.now() - ticket.created_at).total_seconds())
+    context = {"ticket": ticket, "waited": waited}
+    template = "games/partials/match_status.html" if request.htmx else "games/match.html"
+    return render(request, template, context)

@@ -171,3 +171,58 @@ def test_forty_searchers_at_once_make_twenty_rooms(make_user):
     assert sorted(seats) == sorted(u.id for u in users)
     assert all(n == 2 for n in Room.objects.values_list("max_players", flat=True))
     assert set(MatchTicket.objects.values_list("status", flat=True)) == {"matched"}
+
+
+# --- the lobby's Find an opponent ------------------------------------------------
+
+
+def test_find_an_opponent_waits_then_lands_on_the_board(alice, bob):
+    from django.test import Client
+
+    first, second = Client(), Client()
+    first.force_login(alice)
+    second.force_login(bob)
+    assert 'action="/play/match/"' in first.get("/").content.decode()
+    assert first.post("/play/match/", {"rated": "on"})["Location"] == "/play/match/"
+    waiting = first.get("/play/match/")
+    assert "Searching for a rated race" in waiting.content.decode() and "waited" in waiting.content.decode()
+    assert 'hx-trigger="every 2s"' in waiting.content.decode()
+    assert 'http-equiv="refresh"' in waiting.content.decode()  # without JavaScript
+    response = second.post("/play/match/", {"rated": "on"})
+    room = Room.objects.get()
+    assert response["Location"] == f"/rooms/{room.code}/"
+    assert first.get("/play/match/")["Location"] == f"/rooms/{room.code}/"
+    assert first.get("/play/match/", headers={"HX-Request": "true"})["HX-Redirect"] == f"/rooms/{room.code}/"
+
+
+def test_cancel_leaves_the_pool(alice):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(alice)
+    browser.post("/play/match/")
+    assert browser.post("/play/match/", {"action": "cancel"})["Location"] == "/"
+    assert not MatchTicket.objects.exists()
+    assert browser.get("/play/match/")["Location"] == "/"
+
+
+def test_an_expired_search_offers_to_search_again(alice):
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(alice)
+    browser.post("/play/match/")
+    MatchTicket.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+    matchmaking.sweep()
+    page = browser.get("/play/match/").content.decode()
+    assert "Nobody was found in 5 minutes" in page and "Search again" in page
+
+
+def test_a_guest_searching_rated_by_hand_gets_403_on_the_lobby():
+    from django.test import Client
+
+    browser = Client()
+    browser.post("/play/now/")
+    assert 'name="rated"' not in browser.get("/").content.decode()
+    response = browser.post("/play/match/", {"rated": "on"})
+    assert response.status_code == 403 and "Guests play unrated games" in response.content.decode()
