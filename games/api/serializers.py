@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from games import rules, visibility
@@ -246,20 +246,37 @@ class AnalysisSerializer(serializers.Serializer):
 
 
 class LeaderboardRowSerializer(serializers.Serializer):
-    """A row of one of the boards: wins (the default) or a day's daily challenge (`?daily=`)."""
+    username = serializers.CharField()
+    wins = serializers.IntegerField(help_text="Wins without the solver's hints.")
+    hinted_wins = serializers.IntegerField(help_text="Solo wins in games where hints were used.")
+    games = serializers.IntegerField()
+    avg_guesses = serializers.FloatField(allow_null=True, help_text="Average guesses to solve.")
+
+
+class DailyRowSerializer(serializers.Serializer):
+    """A row of a day's daily challenge board (`?daily=`)."""
 
     username = serializers.CharField()
-    wins = serializers.IntegerField(required=False, help_text="Wins board: wins without the solver's hints.")
-    hinted_wins = serializers.IntegerField(
-        required=False, help_text="Wins board: solo wins in games where hints were used."
-    )
-    games = serializers.IntegerField(required=False, help_text="Wins board: finished games.")
-    avg_guesses = serializers.FloatField(
-        required=False, allow_null=True, help_text="Wins board: average guesses to solve."
-    )
-    guesses = serializers.IntegerField(required=False, help_text="Daily board: guesses to solve.")
-    seconds = serializers.FloatField(
-        required=False, allow_null=True, help_text="Daily board: from the room's start to the solve."
+    guesses = serializers.IntegerField(help_text="Guesses to solve.")
+    seconds = serializers.FloatField(help_text="From the room's start to the solve.")
+
+
+# GET /leaderboard/: the wins board, or with `?daily=` a day's board.
+LEADERBOARD_ROWS = PolymorphicProxySerializer(
+    component_name="LeaderboardRowAny",
+    serializers=[LeaderboardRowSerializer, DailyRowSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+class EventsQuerySerializer(serializers.Serializer):
+    since = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=999_999_999,
+        help_text="A room version (0: from the start).",
     )
 
 

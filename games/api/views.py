@@ -1,6 +1,7 @@
 """REST doors: validate, call one service or selector, serialise per viewer."""
 
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -207,11 +208,7 @@ class RoomViewSet(
         description="The socket's `game_update` frames logged after version `since`, oldest first, each as "
         "you may see it (a running race hides rivals' colours). At most 500: ask again from the last one's "
         "version for more.",
-        parameters=[
-            OpenApiParameter(
-                "since", int, description="A room version (default 0: from the start).", default=0
-            )
-        ],
+        parameters=[s.EventsQuerySerializer],
         responses={200: s.GameUpdateSerializer(many=True), **errors(400, 404)},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
@@ -263,25 +260,25 @@ class LeaderboardView(APIView):
         parameters=[
             OpenApiParameter(
                 "daily",
-                str,
+                OpenApiTypes.DATE,
                 description="YYYY-MM-DD: that day's daily challenge, fewest guesses then fastest.",
             )
         ],
-        responses={200: s.LeaderboardRowSerializer(many=True), 400: E400, 404: E404, 429: E429},
+        responses={200: s.LEADERBOARD_ROWS, 400: E400, 404: E404, 429: E429},
     )
     def get(self, request):
         if "daily" in request.query_params:
             day = daily.parse_day(request.query_params["daily"])
-            rows = daily.daily_leaderboard(day=day)
-        else:
-            rows = selectors.leaderboard()
-        return Response(s.LeaderboardRowSerializer(rows, many=True).data)
+            return Response(s.DailyRowSerializer(daily.daily_leaderboard(day=day), many=True).data)
+        return Response(s.LeaderboardRowSerializer(selectors.leaderboard(), many=True).data)
 
 
 class DailyView(APIView):
     @extend_schema(
         summary="The daily challenge: a day's number, settings, your room and how many solved it",
-        parameters=[OpenApiParameter("date", str, description="YYYY-MM-DD, today (UTC) by default.")],
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE, description="YYYY-MM-DD, today (UTC) by default.")
+        ],
         responses={200: s.DailySerializer, **errors(400, 404)},
     )
     def get(self, request):
