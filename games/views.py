@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
-from games import boards, rules, selectors, services
+from games import boards, howto, rules, selectors, services
 from games.api.throttling import ChatThrottle, GuessThrottle, door_allows, retry_after
 from games.exceptions import GameError
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
@@ -308,6 +308,12 @@ def room_hint(request, code: str):
 
 def leaderboard(request):
     return render(request, "games/leaderboard.html", {"rows": selectors.leaderboard()})
+
+
+@require_GET
+def how_to_play(request):
+    """The rules of every mode, with a worked example board rendered by the board's own partials."""
+    return render(request, "games/how_to_play.html", howto.example())
 
 
 def user_profile(request, username: str):
