@@ -50,3 +50,22 @@ class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     stats = StatsSerializer()
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    new_password = serializers.CharField(
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        help_text="Django's password validators apply (a 400 says which rule it broke).",
+    )
+
+
+class PasswordResetSerializer(StrictSerializer):
+    email = serializers.EmailField(
+        help_text="The address on the account; the answer is the same if none has it."
+    )
+
+
+class AccountDeleteSerializer(StrictSerializer):
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
