@@ -69,3 +69,23 @@ class PasswordResetSerializer(StrictSerializer):
 
 class AccountDeleteSerializer(StrictSerializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.FloatField()
+    deviation = serializers.FloatField()
+    provisional = serializers.BooleanField()
+    games = serializers.IntegerField()
+
+
+class RatingsSerializer(serializers.Serializer):
+    race = RatingSerializer(allow_null=True, help_text="null until the player has a race rating.")
+    duel = RatingSerializer(allow_null=True, help_text="null until the player has a duel rating.")
+
+
+class ProfileSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    guest = serializers.BooleanField()
+    joined = serializers.DateTimeField()
+    stats = StatsSerializer()
+    ratings = RatingsSerializer()

@@ -1,8 +1,10 @@
 from django.contrib.auth import authenticate
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox import views as knox_views
 from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +13,9 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.auth import TokenAuthentication
 from games import events, selectors
+from games.api import serializers as game_wire
+from games.api.pagination import StrictCursorPagination
+from games.api.serializers import ErrorSerializer
 from games.api.throttling import LoginThrottle, RegisterThrottle
 from games.api.views import E400, E401, E429, body
 from games.exceptions import InvalidMove
@@ -175,3 +180,53 @@ class PasswordResetView(APIView):
             email=data["email"], domain=request.get_host(), use_https=request.is_secure()
         )
         return Response(status=status.HTTP_202_ACCEPTED)
+
+
+# --- profiles -------------------------------------------------------------------------
+
+E404_USER = OpenApiResponse(ErrorSerializer, description="No such user (or a deleted account).")
+
+
+def profile_user_or_404(username: str):
+    user = selectors.user_get_public(username=username)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+class ProfileView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A player's profile",
+        description="Anyone may read it; `ratings` are null until the player has a rating in that mode.",
+        responses={200: s.ProfileSerializer, 404: E404_USER},
+    )
+    def get(self, request, username: str):
+        user = profile_user_or_404(username)
+        return Response(s.ProfileSerializer(selectors.profile(user=user)).data)
+
+
+class FinishedRoomPagination(StrictCursorPagination):
+    ordering = ("-finished_at", "-id")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A player's finished games",
+        description=(
+            "Finished rooms the player played, newest first, as you may see them; a private "
+            "room is listed only to its players."
+        ),
+        responses={200: game_wire.RoomSerializer(many=True), 404: E404_USER},
+    )
+)
+class ProfileGamesView(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = game_wire.RoomSerializer
+    pagination_class = FinishedRoomPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        user = profile_user_or_404(self.kwargs["username"])
+        return selectors.room_list_finished(user=user, viewer=self.request.user)
