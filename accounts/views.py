@@ -1,7 +1,9 @@
 """Session sign-up, sign-in and sign-out, password change and reset, account deletion (browser pages).
 
 Sign-up and sign-in count against the same per-address throttles as
-POST /api/v1/auth/register/ and /login/ (games/api/throttling.py).
+POST /api/v1/auth/register/ and /login/ (games/api/throttling.py); so do
+the pages that check a password or send mail (password change, reset,
+account deletion), against the login scope, as their API doors do.
 """
 
 from django.contrib.auth import login, logout, update_session_auth_hash
