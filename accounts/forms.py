@@ -14,3 +14,14 @@ class ClaimForm(RegisterForm):
     """Sign-up's fields and an optional email, for a guest keeping its account."""
 
     email = forms.EmailField(required=False, help_text="Optional: for resetting a forgotten password.")
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand: my account goes for good; my finished games stay, under a placeholder name."
+    )

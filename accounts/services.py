@@ -1,10 +1,11 @@
-"""Account writers: sign-up, guests, token issue and expired-token pruning."""
+"""Account writers: sign-up, guests, tokens, password change and account deletion."""
 
 import secrets
 import string
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q
@@ -14,7 +15,10 @@ from knox.models import AuthToken
 from knox.settings import knox_settings
 
 from accounts.models import User
+from games import events
+from games import services as game_services
 from games.exceptions import InvalidMove, NotAllowed
+from games.models import Player, Room
 
 # Generated names (SPEC §7): a guest is `guest-` + 6 characters, an erased
 # account `deleted-` + 6. Nobody may pick a name with these prefixes, so a
@@ -144,8 +148,6 @@ def guests_prune(*, days: int) -> tuple[int, int]:
     person is not deleted, so that person's game stays whole: the account is
     anonymised instead (a `deleted-` name, no password, no tokens, inactive).
     """
-    from games.models import Player, Room
-
     cutoff = timezone.now() - timedelta(days=days)
     idle = (
         get_user_model().objects.filter(is_guest=True).annotate(seen=_last_activity()).filter(seen__lt=cutoff)
@@ -169,18 +171,95 @@ def guests_prune(*, days: int) -> tuple[int, int]:
 
 
 def user_anonymise(*, user: User) -> User:
-    """Erase what names a person: a `deleted-` name, no password, no email, no tokens, inactive.
+    """Erase what names a person: a `deleted-` name, no password, no email or names, inactive, no tokens.
 
-    The user row stays, so the rooms and guesses other players share with it stay whole.
+    The user row stays, so the rooms and guesses other players share with it
+    stay whole; being inactive signs out every session, and revoking the
+    tokens closes their sockets. Account deletion and guest pruning both end here.
     """
-    AuthToken.objects.filter(user=user).delete()
     user.set_unusable_password()
     user.email, user.is_active, user.first_name, user.last_name = "", False, "", ""
     while True:
         user.username = _generated_name(DELETED_PREFIX)
         try:
             with transaction.atomic():
-                user.save()
+                user.save(
+                    update_fields=["username", "password", "email", "first_name", "last_name", "is_active"]
+                )
         except IntegrityError:
-            continue
+            continue  # that name is taken: draw another
+        _tokens_revoke(user=user)
         return user
+
+
+def _tokens_revoke(*, user, keep_token_key: str | None = None) -> None:
+    """Delete the user's tokens (all but `keep_token_key`) and close their sockets after commit."""
+    tokens = AuthToken.objects.filter(user=user)
+    if keep_token_key is not None:
+        tokens = tokens.exclude(token_key=keep_token_key)
+    keys = list(tokens.values_list("token_key", flat=True))
+    tokens.delete()
+    if keys:
+        events.tokens_revoked(user_id=user.pk, token_keys=keys)
+
+
+def password_set(*, user, password: str, keep_token_key: str | None = None) -> None:
+    """Store a new password (already validated) and revoke every token but `keep_token_key`.
+
+    Every way of changing a password (the API, the change page, a reset
+    link) ends here, so a password that leaked stops working on every
+    device at once, not only in the browser whose session Django rotates.
+    """
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        _tokens_revoke(user=user, keep_token_key=keep_token_key)
+
+
+def _password_check(user, password: str, *, field: str) -> None:
+    if not user.has_usable_password() or not user.check_password(password):
+        raise InvalidMove("That is not your current password.", field=field)
+
+
+def password_change(*, user, old_password: str, new_password: str, keep_token_key: str | None = None) -> None:
+    """Change the password after checking the old one; other tokens are revoked. Raises InvalidMove."""
+    _password_check(user, old_password, field="old_password")
+    try:
+        password_validation.validate_password(new_password, user)
+    except DjangoValidationError as exc:
+        raise InvalidMove(" ".join(exc.messages), field="new_password") from None
+    password_set(user=user, password=new_password, keep_token_key=keep_token_key)
+
+
+def account_delete(*, user, password: str) -> None:
+    """Anonymise the account after checking its password. Raises InvalidMove.
+
+    The row stays (rooms, guesses and chat point at it, and other players'
+    finished games keep their rival and their result): the username becomes
+    `deleted-` + 6 characters, the password unusable, the email and names
+    empty, and the account inactive, which signs out every session and
+    socket and makes the profile a 404. Games still waiting or playing are
+    left first (a forfeit while playing), so nobody waits for a player who
+    is gone. Every token is revoked and its sockets closed.
+    """
+    _password_check(user, password, field="password")
+    with transaction.atomic():
+        current = (
+            Player.objects.filter(user=user, room__status__in=[Room.Status.WAITING, Room.Status.PLAYING])
+            .values_list("room__code", flat=True)
+            .order_by("room__created_at")
+        )
+        for room_code in list(current):
+            game_services.room_leave(room_code=room_code, user=user)
+        user_anonymise(user=user)
+
+
+def password_reset_send(*, email: str, domain: str, use_https: bool) -> None:
+    """Email a reset link to each active account with this address (none: nothing is sent, nothing said).
+
+    Django's own form and templates (registration/password_reset_*), as the
+    reset pages use, so the link and its token are Django's.
+    """
+    form = PasswordResetForm(data={"email": email})
+    if form.is_valid():
+        form.save(domain_override=domain, use_https=use_https)

@@ -1,17 +1,25 @@
-"""Session sign-up, sign-in and sign-out for the browser pages (Django's auth views).
+"""Session sign-up, sign-in and sign-out, password change and reset, account deletion (browser pages).
 
 Sign-up and sign-in count against the same per-address throttles as
-POST /api/v1/auth/register/ and /login/ (games/api/throttling.py).
+POST /api/v1/auth/register/ and /login/ (games/api/throttling.py); so do
+the pages that check a password or send mail (password change, reset,
+account deletion), against the login scope, as their API doors do.
 """
 
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django.views.generic import FormView
 
 from accounts import services
-from accounts.forms import ClaimForm, RegisterForm
+from accounts.forms import AccountDeleteForm, ClaimForm, RegisterForm
 from games.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
 from games.exceptions import InvalidMove
 
@@ -82,3 +90,70 @@ class LoginView(auth_views.LoginView):
         response = self.render_to_response(context, status=429)
         response["Retry-After"] = str(seconds)
         return response
+
+
+# --- password change, reset and account deletion ------------------------------------
+
+
+class LoginThrottled:
+    """Each POST counts against the login throttle: these pages check a password or send mail."""
+
+    throttled_message = "Too many attempts from your address; try again in {seconds} s."
+
+    def post(self, request, *args, **kwargs):
+        wait = door_allows(LoginThrottle, request)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        seconds = retry_after(wait)
+        form = self.get_form()
+        form.add_error(None, self.throttled_message.format(seconds=seconds))
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(seconds)
+        return response
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PasswordChangeView(LoginThrottled, auth_views.PasswordChangeView):
+    """Django's page; the new password goes through the service, which also revokes every API token."""
+
+    def form_valid(self, form):
+        services.password_set(user=form.user, password=form.cleaned_data["new_password1"])
+        # This session stays signed in; the user's other sessions end (Django's session hash).
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetView(LoginThrottled, auth_views.PasswordResetView):
+    """Django's page: the same answer whether or not an account has the address."""
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's page; the new password goes through the service, which also revokes every API token."""
+
+    def form_valid(self, form):
+        services.password_set(user=form.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class AccountDeleteView(LoginThrottled, LoginRequiredMixin, FormView):
+    """The confirm step: the password and a tick that says you understand it cannot be undone."""
+
+    form_class = AccountDeleteForm
+    template_name = "registration/account_delete.html"
+    success_url = reverse_lazy("account-deleted")
+
+    def form_valid(self, form):
+        try:
+            services.account_delete(user=self.request.user, password=form.cleaned_data["password"])
+        except InvalidMove as exc:
+            form.add_error("password", exc.detail)
+            return self.form_invalid(form)
+        logout(self.request)
+        return HttpResponseRedirect(self.get_success_url())

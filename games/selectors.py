@@ -225,12 +225,35 @@ def room_list_current(*, user) -> list[Room]:
     )
 
 
-def room_list_recent(*, user, viewer, limit: int = 20) -> list[Room]:
-    """`user`'s finished rooms that `viewer` may see, newest first."""
-    rooms = Room.objects.filter(players__user=user, status=Room.Status.FINISHED)
-    if not (getattr(viewer, "is_authenticated", False) and viewer.pk == user.pk):
+def user_get_public(*, username: str):
+    """The user whose profile anyone may read, or None: no such user, or a deleted (inactive) account."""
+    return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def profile(*, user) -> dict:
+    """A player's public profile: SPEC §7's `{username, guest, joined, stats, ratings}`."""
+    return {
+        "username": user.username,
+        "guest": user.is_guest,
+        "joined": user.date_joined,
+        "stats": player_stats(user=user),
+        # Ratings come with competitive play (issue #13).
+        "ratings": {"race": None, "duel": None},
+    }
+
+
+def room_list_finished(*, user, viewer) -> QuerySet[Room]:
+    """`user`'s finished rooms that `viewer` may see, newest first: a private room only to its players."""
+    rooms = Room.objects.filter(
+        id__in=Player.objects.filter(user=user).values("room_id"), status=Room.Status.FINISHED
+    )
+    if not getattr(viewer, "is_authenticated", False):
         rooms = rooms.filter(private=False)
-    return list(_with_relations(rooms).order_by("-finished_at")[:limit])
+    elif viewer.pk != user.pk:
+        rooms = rooms.filter(
+            Q(private=False) | Q(id__in=Player.objects.filter(user=viewer).values("room_id"))
+        )
+    return _with_relations(rooms).order_by("-finished_at", "-id")
 
 
 def room_has_player(*, room_code: str, user) -> bool:

@@ -21,5 +21,6 @@ urlpatterns = [
     path("rooms/<str:code>/<str:action>/", views.room_action, name="room-action"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("daily/", views.daily_page, name="daily-page"),
+    path("how-to-play/", views.how_to_play, name="how-to-play"),
     path("users/<str:username>/", views.user_profile, name="user"),
 ]

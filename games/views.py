@@ -3,11 +3,11 @@
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -16,11 +16,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
 from accounts import services as account_services
-from games import analysis, boards, daily, matchmaking, rules, selectors, services
+from games import analysis, boards, daily, howto, matchmaking, rules, selectors, services
 from games.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
 from games.exceptions import GameError, RoomNotFound, WrongState
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
-from games.models import Room
+from games.models import Player, Room
 
 logger = logging.getLogger(__name__)
 
@@ -389,12 +389,22 @@ def leaderboard(request):
     return render(request, "games/leaderboard.html", context)
 
 
+@require_GET
+def how_to_play(request):
+    """The rules of every mode, with a worked example board rendered by the board's own partials."""
+    return render(request, "games/how_to_play.html", howto.example())
+
+
 def user_profile(request, username: str):
-    user = get_object_or_404(get_user_model(), username=username)
+    """A player's profile: stats and recent finished games (a private one only to its players)."""
+    user = selectors.user_get_public(username=username)
+    if user is None:
+        raise Http404("No such player.")
+    recent = list(selectors.room_list_finished(user=user, viewer=request.user)[:RECENT_GAMES])
     context = {
-        "profile": user,
-        "stats": selectors.player_stats(user=user),
-        "recent": selectors.room_list_recent(user=user, viewer=request.user),
+        "profile": selectors.profile(user=user),
+        "recent": [_recent_game(room, user) for room in recent],
+        "is_me": request.user.is_authenticated and request.user.pk == user.pk,
     }
     return render(request, "games/user.html", context)
 
@@ -450,3 +460,27 @@ def match_page(request):
     context = {"ticket": ticket, "waited": waited}
     template = "games/partials/match_status.html" if request.htmx else "games/match.html"
     return render(request, template, context)
+
+
+RECENT_GAMES = 20
+
+
+def _recent_game(room, user) -> dict:
+    """One line of a profile's recent games: the room and how this player did in it."""
+    player = next((p for p in room.players.all() if p.user_id == user.pk), None)
+    if player is None or player.status == Player.Status.LEFT:
+        result = "left"
+    elif player.won:
+        result = f"won in {player.solved_in}" if player.solved_in else "won"
+    elif player.status == Player.Status.SOLVED:
+        result = f"solved in {player.solved_in}" + (f", {ordinal(player.place)}" if player.place else "")
+    elif player.role == Player.Role.CODEMAKER:
+        result = "code broken"
+    else:
+        result = "out of guesses"
+    return {"room": room, "result": result, "won": bool(player and player.won)}
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

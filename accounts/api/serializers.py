@@ -62,3 +62,42 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     guest = serializers.BooleanField(source="is_guest")
     stats = StatsSerializer()
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    old_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    new_password = serializers.CharField(
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        help_text="Django's password validators apply (a 400 says which rule it broke).",
+    )
+
+
+class PasswordResetSerializer(StrictSerializer):
+    email = serializers.EmailField(
+        help_text="The address on the account; the answer is the same if none has it."
+    )
+
+
+class AccountDeleteSerializer(StrictSerializer):
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.FloatField()
+    deviation = serializers.FloatField()
+    provisional = serializers.BooleanField()
+    games = serializers.IntegerField()
+
+
+class RatingsSerializer(serializers.Serializer):
+    race = RatingSerializer(allow_null=True, help_text="null until the player has a race rating.")
+    duel = RatingSerializer(allow_null=True, help_text="null until the player has a duel rating.")
+
+
+class ProfileSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    guest = serializers.BooleanField()
+    joined = serializers.DateTimeField()
+    stats = StatsSerializer()
+    ratings = RatingsSerializer()

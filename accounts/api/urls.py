@@ -10,4 +10,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="auth-logout"),
     path("logoutall/", views.LogoutAllView.as_view(), name="auth-logoutall"),
     path("me/", views.MeView.as_view(), name="auth-me"),
+    path("password/", views.PasswordChangeView.as_view(), name="auth-password"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
 ]

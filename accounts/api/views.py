@@ -1,7 +1,10 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox import views as knox_views
 from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +13,9 @@ from accounts import services
 from accounts.api import serializers as s
 from accounts.auth import TokenAuthentication
 from games import events, selectors
+from games.api import serializers as game_wire
+from games.api.pagination import StrictCursorPagination
+from games.api.serializers import ErrorSerializer
 from games.api.throttling import GuestThrottle, LoginThrottle, RegisterThrottle
 from games.api.views import E400, E401, E403, E429, body
 from games.exceptions import InvalidMove
@@ -109,10 +115,149 @@ class LogoutAllView(knox_views.LogoutAllView):
         return response
 
 
+class BodyOnDeleteSchema(AutoSchema):
+    """drf-spectacular documents request bodies for POST, PUT and PATCH only; DELETE /auth/me/ reads one too."""
+
+    def _get_request_body(self, direction="request"):
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+
 class MeView(APIView):
+    schema = BodyOnDeleteSchema()
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "DELETE":
+            # The password check counts like a sign-in attempt (per address).
+            throttles.append(LoginThrottle())
+        return throttles
+
     @extend_schema(summary="You and your stats", responses={200: s.MeSerializer, 401: E401})
     def get(self, request):
         user = request.user
         data = {"id": user.id, "username": user.username, "is_guest": user.is_guest}
         data["stats"] = selectors.player_stats(user=user)
         return Response(s.MeSerializer(data).data)
+
+    @extend_schema(
+        summary="Delete your account",
+        description=(
+            "Anonymises the account: every token is revoked (its sockets close), the username "
+            "becomes `deleted-` + 6 characters, the password unusable and the email empty. "
+            "Games still waiting or playing are left (a forfeit); finished games stay for the "
+            "other players. 400 if the password is wrong."
+        ),
+        request=s.AccountDeleteSerializer,
+        responses={204: None, 400: E400, 401: E401, 429: E429},
+    )
+    def delete(self, request):
+        data = body(request, s.AccountDeleteSerializer)
+        services.account_delete(user=request.user, password=data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    def get_throttles(self):
+        # Each attempt checks the old password: it counts like a sign-in attempt.
+        return [*super().get_throttles(), LoginThrottle()]
+
+    @extend_schema(
+        summary="Change your password",
+        description=(
+            "204, and every other token of yours is revoked (their sockets close); the token "
+            "that made the call stays valid. 400 for a wrong `old_password` or a `new_password` "
+            "Django's password validators refuse."
+        ),
+        request=s.PasswordChangeSerializer,
+        responses={204: None, 400: E400, 401: E401, 429: E429},
+    )
+    def post(self, request):
+        data = body(request, s.PasswordChangeSerializer)
+        services.password_change(
+            user=request.user,
+            old_password=data["old_password"],
+            new_password=data["new_password"],
+            keep_token_key=request.auth.token_key,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), LoginThrottle()]
+
+    @extend_schema(
+        summary="Email a password reset link",
+        description=(
+            "202 whether or not an account has this address, so the answer tells nobody who "
+            "has an account. The link opens `/accounts/reset/…` in a browser."
+        ),
+        request=s.PasswordResetSerializer,
+        responses={202: None, 400: E400, 429: E429},
+        auth=[],
+    )
+    def post(self, request):
+        data = body(request, s.PasswordResetSerializer)
+        services.password_reset_send(
+            email=data["email"], domain=request.get_host(), use_https=request.is_secure()
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+# --- profiles -------------------------------------------------------------------------
+
+E404_USER = OpenApiResponse(ErrorSerializer, description="No such user (or a deleted account).")
+
+
+def profile_user_or_404(username: str):
+    user = selectors.user_get_public(username=username)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+class ProfileView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A player's profile",
+        description="Anyone may read it; `ratings` are null until the player has a rating in that mode.",
+        responses={200: s.ProfileSerializer, 404: E404_USER},
+    )
+    def get(self, request, username: str):
+        user = profile_user_or_404(username)
+        return Response(s.ProfileSerializer(selectors.profile(user=user)).data)
+
+
+class FinishedRoomPagination(StrictCursorPagination):
+    ordering = ("-finished_at", "-id")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A player's finished games",
+        description=(
+            "Finished rooms the player played, newest first, as you may see them; a private "
+            "room is listed only to its players."
+        ),
+        responses={200: game_wire.RoomSerializer(many=True), 404: E404_USER},
+    )
+)
+class ProfileGamesView(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = game_wire.RoomSerializer
+    pagination_class = FinishedRoomPagination
+    filter_backends = []
+
+    def get_queryset(self):
+        user = profile_user_or_404(self.kwargs["username"])
+        return selectors.room_list_finished(user=user, viewer=self.request.user)

@@ -353,3 +353,15 @@ def test_staff_find_guests_in_the_admin(admin_client, alice):
     page = admin_client.get("/admin/accounts/user/?is_guest__exact=1").content.decode()
     assert guest.username in page and ">alice<" not in page
     assert admin_client.get(f"/admin/accounts/user/{guest.pk}/change/").status_code == 200
+
+
+def test_a_guest_profile_says_guest_and_deleting_works_for_claimed_guests():
+    data, client = new_guest()
+    profile = APIClient().get(f"/api/v1/users/{data['user']['username']}/").json()
+    assert profile["guest"] is True
+    client.post(CLAIM, {"username": "claimed", "password": STRONG}, format="json")
+    assert APIClient().get("/api/v1/users/claimed/").json()["guest"] is False
+    response = client.delete(ME, {"password": STRONG}, format="json")
+    assert response.status_code == 204
+    user = User.objects.get(pk=data["user"]["id"])
+    assert user.username.startswith("deleted-") and not user.is_active

@@ -31,7 +31,7 @@ def _statuses(path: str, method: str, operation: dict) -> set[str]:
     statuses = {"405", "429", "500", "503"}
     if any(requirement for requirement in operation.get("security", [])):
         statuses.add("401")
-    if method in WRITES:
+    if method in WRITES or "requestBody" in operation:  # DELETE /auth/me/ reads a body too
         statuses |= {"400", "413", "415"}
     if any(parameter.get("in") == "query" for parameter in operation.get("parameters", [])):
         statuses.add("400")
