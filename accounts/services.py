@@ -1,4 +1,4 @@
-"""Account writers: sign-up, token issue and expired-token pruning."""
+"""Account writers: sign-up, token issue and revocation, expired-token pruning."""
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -7,22 +7,23 @@ from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
-from games.exceptions import InvalidMove
+from accounts.exceptions import AccountError
+from games import events
 
 
 def user_register(*, username: str, password: str, email: str = ""):
-    """Create a user; Django's password validators apply. Raises InvalidMove."""
+    """Create a user; Django's password validators apply. Raises AccountError."""
     user = get_user_model()(username=username, email=email)
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise InvalidMove(" ".join(exc.messages), field="password") from None
+        raise AccountError(" ".join(exc.messages), field="password") from None
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise InvalidMove("That username is taken.", field="username") from None
+        raise AccountError("That username is taken.", field="username") from None
     return user
 
 
@@ -44,6 +45,22 @@ def token_issue(*, user) -> tuple[AuthToken, str]:
             if stale:
                 AuthToken.objects.filter(pk__in=stale).delete()
         return AuthToken.objects.create(user=user)
+
+
+def token_revoke(*, token: AuthToken) -> None:
+    """Revoke one token (sign this device out); the sockets opened with it close at once. Raises nothing."""
+    user_id, key = token.user_id, token.token_key
+    with transaction.atomic():
+        token.delete()
+        # After commit: a socket rechecking its token then finds it gone.
+        events.tokens_revoked(user_id=user_id, token_keys=[key])
+
+
+def token_revoke_all(*, user) -> None:
+    """Revoke every token of `user` (sign every device out); their sockets close at once. Raises nothing."""
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user).delete()
+        events.tokens_revoked(user_id=user.id, token_keys=None)
 
 
 def token_prune_expired() -> int:

@@ -1,7 +1,7 @@
 """Session sign-up, sign-in and sign-out for the browser pages (Django's auth views).
 
 Sign-up and sign-in count against the same per-address throttles as
-POST /api/v1/auth/register/ and /login/ (games/api/throttling.py).
+POST /api/v1/auth/register/ and /login/ (config/api/throttling.py).
 """
 
 from django.contrib.auth import login
@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
+from accounts.exceptions import AccountError
 from accounts.forms import RegisterForm
-from games.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
-from games.exceptions import InvalidMove
+from config.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,7 +37,7 @@ def register(request):
             user = services.user_register(
                 username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
             )
-        except InvalidMove as exc:
+        except AccountError as exc:
             # The service names the API's fields ("password"); the form has its own.
             form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         else:

@@ -30,12 +30,12 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from rest_framework import serializers
 
 from config import outages
-from games import boards, events, metrics, rules, selectors, services, visibility
-from games.api import serializers as s
-from games.api.fields import StrictCharField, StrictIntegerField
-from games.api.throttling import ChatThrottle, GuessThrottle, retry_after, socket_allows
+from config.api.fields import StrictCharField, StrictIntegerField, StrictSerializer
+from config.api.throttling import ChatThrottle, GuessThrottle, retry_after, socket_allows
+from games import boards, events, metrics, rules, selectors, services, visibility, wire
 from games.exceptions import GameError
 from games.layer_watch import layer_watch
 from games.models import Room
@@ -115,18 +115,18 @@ def _make_move_fields(content: dict) -> tuple[list[int], str]:
     return guess, request_id
 
 
-class ResyncSerializer(s.StrictSerializer):
-    type = s.serializers.CharField()
+class ResyncSerializer(StrictSerializer):
+    type = serializers.CharField()
     since = StrictIntegerField(min_value=0)
 
 
-class ChatSerializer(s.StrictSerializer):
-    type = s.serializers.CharField()
+class ChatSerializer(StrictSerializer):
+    type = serializers.CharField()
     text = StrictCharField(max_length=services.CHAT_MAX_LENGTH, trim_whitespace=True)
 
 
-class PingSerializer(s.StrictSerializer):
-    type = s.serializers.CharField()
+class PingSerializer(StrictSerializer):
+    type = serializers.CharField()
 
 
 def _validated(serializer_class, content: dict) -> dict:
@@ -553,7 +553,7 @@ class RoomHtmlConsumer(RoomConsumer):
 
 def _lobby_state() -> dict:
     rooms = selectors.room_lobby_list()
-    return {"type": "lobby.state", "rooms": [s.lobby_room(r, player_count=r.player_count) for r in rooms]}
+    return {"type": "lobby.state", "rooms": [wire.lobby_room(r, player_count=r.player_count) for r in rooms]}
 
 
 class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):

@@ -7,8 +7,7 @@ from django.db import connection
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
 from config.rows import quoted
-from games import rules, visibility
-from games.api import serializers as wire
+from games import rules, visibility, wire
 from games.exceptions import RoomNotFound
 from games.models import Guess, Player, Room
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
+from config.api.throttling import ChatThrottle, GuessThrottle, door_allows, retry_after
 from games import boards, rules, selectors, services
-from games.api.throttling import ChatThrottle, GuessThrottle, door_allows, retry_after
 from games.exceptions import GameError
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
 
@@ -105,7 +105,7 @@ def _action_failed(request, code: str, error: GameError | str, *, status: int | 
 def _throttled(request, code: str, throttle_class, what: str):
     """The board with a 429 and Retry-After when the action's throttle says wait, else None.
 
-    The same counters as the action's REST and socket doors (games/api/throttling.py).
+    The same counters as the action's REST and socket doors (config/api/throttling.py).
     """
     wait = door_allows(throttle_class, request)
     if wait is None:
