@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database outage is a fast 503 with Retry-After, not a 500 (config/outages.py).
     "config.outages.DatabaseUnavailableMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, creating STATIC_ROOT (before collectstatic) where it first looks.
+    "config.static.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,9 +136,9 @@ SQLITE_OPTIONS = {
 
 
 def sqlite_database(path: Path) -> dict:
-    path.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite, creating the file's folder at the first connection.
+        "ENGINE": "config.sqlite",
         "NAME": path,
         "OPTIONS": dict(SQLITE_OPTIONS),
         # A file, not :memory:, so the concurrency tests' threads share it;
@@ -341,8 +342,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-# WhiteNoise warns at start-up when STATIC_ROOT is missing, before collectstatic.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve from the apps' static folders too, so the embedded run and the tests
 # need no collectstatic; production images collect at build time anyway.
 WHITENOISE_USE_FINDERS = True
