@@ -46,8 +46,8 @@ def room_reload(*, room: Room) -> Room:
     return _with_relations(Room.objects.filter(pk=room.pk)).get()
 
 
-def guess_list_for_viewer(*, room: Room, user) -> list[Guess]:
-    """Every guess of the room, oldest first (colours are filtered at serialisation)."""
+def guess_list(*, room: Room) -> list[Guess]:
+    """Every guess of the room, oldest first: the same for every viewer (serialisers hide rivals' colours)."""
     return list(room.guesses.select_related("player__user").order_by("created_at", "id"))
 
 

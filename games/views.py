@@ -1,4 +1,4 @@
-"""Pages (the browser issue) and the health check."""
+"""The browser's pages and their HTMX fragments, and the health check."""
 
 import logging
 
