@@ -28,6 +28,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import secrets
 from collections import OrderedDict
 
 from autobahn.exception import Disconnected
@@ -36,6 +37,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from rest_framework import serializers
 
 from config import outages
@@ -500,6 +502,41 @@ async def fresh_snapshot(room_code: str) -> boards.RoomSnapshot | None:
     return await asyncio.shield(pending.task)
 
 
+# Rendered regions, by (state, what is drawn): boards.state_for gives every
+# viewer who sees the room alike (every spectator) the same state object, and
+# they see the same regions but for their CSRF token, so with hundreds of
+# spectators an event is rendered once per kind of viewer, not once per socket.
+_REGIONS: OrderedDict[tuple, tuple[dict, str]] = OrderedDict()
+_REGIONS_MAX = 256
+# Stands for the socket's CSRF token in a shared render: hex (written into the
+# page as is, as the escaped token would be), and random, so no chat line can
+# contain it.
+_CSRF_MARK = f"csrf{secrets.token_hex(16)}"
+
+
+def regions_html(state: dict, user, *, controls: bool, chat_only: bool, csrf_token: str) -> str:
+    """The board's regions for this viewer (games/live/regions.html), rendered once per shared state."""
+    key = (id(state), controls, chat_only, bool(csrf_token))
+    hit = _REGIONS.get(key)
+    if hit is not None and hit[0] is state:
+        _REGIONS.move_to_end(key)
+        html = hit[1]
+    else:
+        context = {
+            **boards.board_context(state, user),
+            "oob": True,
+            "controls": controls,
+            "chat_only": chat_only,
+            "csrf_token": _CSRF_MARK if csrf_token else "",
+        }
+        html = render_to_string("games/live/regions.html", context)
+        # The state is kept with its render, so its id cannot be reused while cached.
+        _REGIONS[key] = (state, html)
+        if len(_REGIONS) > _REGIONS_MAX:
+            _REGIONS.popitem(last=False)
+    return html.replace(_CSRF_MARK, escape(csrf_token)) if csrf_token else html
+
+
 class RoomHtmlConsumer(RoomConsumer):
     """`/ws/rooms/{code}/html/`: the same auth and events; frames are HTML for hx-swap-oob.
 
@@ -556,16 +593,14 @@ class RoomHtmlConsumer(RoomConsumer):
         )
 
     async def send_regions(self, state: dict, *, controls: bool, chat_only: bool = False) -> None:
-        context = {
-            **boards.board_context(state, self.user),
-            "oob": True,
-            "controls": controls,
-            "chat_only": chat_only,
-            # Forms rendered here post like the page's own: the CSRF cookie's
-            # secret is a valid form token (CsrfViewMiddleware accepts it).
-            "csrf_token": self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""),
-        }
-        await self.send(text_data=render_to_string("games/live/regions.html", context))
+        # Forms rendered here post like the page's own: the CSRF cookie's
+        # secret is a valid form token (CsrfViewMiddleware accepts it).
+        csrf_token = self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, "")
+        await self.send(
+            text_data=regions_html(
+                state, self.user, controls=controls, chat_only=chat_only, csrf_token=csrf_token
+            )
+        )
 
     async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
         await self.send(text_data=render_to_string("games/live/error.html", {"code": code, "detail": detail}))

@@ -4,9 +4,9 @@ Each HTML socket renders the board's regions from the room as it is after
 the event; the room is read once per event for every HTML socket of the
 process (consumers.shared_snapshot), not once per socket.
 
-Queries are counted on the sockets' database threads only (games/threads.py,
-named "ws-db"): the move's own service runs on another thread and is not
-part of the fan-out. For figures with more sockets (docs/performance.md):
+Queries are counted on the sockets' database threads only (games/threads.py's
+pool): the move's own service runs on another thread and is not part of the
+fan-out. For figures with more sockets (docs/performance.md):
 
     HTML_FANOUT_SIZES=50,100,200 HTML_FANOUT_MOVES=10 pytest -s games/tests/test_html_socket_fanout.py
 """
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import pytest
 from channels.layers import get_channel_layer
-from django.db.backends.signals import connection_created
+from django.conf import settings as django_settings
+from django.db import connection
 
 from games import events, services, threads
 from games.tests.test_consumers import (
@@ -28,6 +29,7 @@ from games.tests.test_consumers import (
     _own_channel_layer,  # noqa: F401 - autouse: a channel layer prefix of this test's own
     _room,
     _secret,
+    _session_cookie,
     assert_closed,
     assert_quiet,
     db,
@@ -50,34 +52,36 @@ def _no_credential_recheck(settings):
 
 
 class SocketQueries:
-    """Counts the statements run on the socket database threads, from every connection they open."""
+    """Counts the statements run on the socket database threads (games/threads.py's pool)."""
 
     def __init__(self) -> None:
         self.count = 0
         self._lock = threading.Lock()
-        self._connections: list = []
 
     def _counting(self, execute, sql, params, many, context):
-        if threading.current_thread().name.startswith("ws-db"):
-            with self._lock:
-                self.count += 1
+        with self._lock:
+            self.count += 1
         return execute(sql, params, many, context)
 
-    def _on_connect(self, sender, connection, **kwargs):
-        if self._counting not in connection.execute_wrappers:
-            connection.execute_wrappers.append(self._counting)
-            self._connections.append(connection)
+    def _on_every_pool_thread(self, change) -> None:
+        # As many tasks as threads, each held at a barrier until all run: the
+        # pool starts every thread it may have, and each takes one task.
+        workers = django_settings.WS_DB_THREADS
+        barrier = threading.Barrier(workers)
+
+        def run():
+            barrier.wait(timeout=10)
+            change(connection.execute_wrappers)
+
+        for future in [threads.executor.submit(run) for _ in range(workers)]:
+            future.result()
 
     def __enter__(self):
-        # The pool threads reconnect, so each of their connections gets the wrapper.
-        threads.close_connections()
-        connection_created.connect(self._on_connect)
+        self._on_every_pool_thread(lambda wrappers: wrappers.append(self._counting))
         return self
 
     def __exit__(self, *exc):
-        connection_created.disconnect(self._on_connect)
-        for connection in self._connections:
-            connection.execute_wrappers.remove(self._counting)
+        self._on_every_pool_thread(lambda wrappers: wrappers.remove(self._counting))
 
 
 @dataclass
@@ -94,7 +98,7 @@ def _spectators(make_user, prefix: str, n: int) -> list:
 async def fanout(ws, make_user, alice, bob, sockets: int, moves: int) -> Fanout:  # noqa: F811
     """Open `sockets` HTML sockets on a started race (its two players and spectators), make moves, count."""
     code = await db(_room)(alice, "race", join=[bob], start=True)
-    viewers = [alice, bob, *await db(_spectators)(make_user, f"watch{sockets}-", sockets - 2)]
+    viewers = [alice, bob, *await db(_spectators)(make_user, f"watch-{code}-", sockets - 2)]
     comms = [(await ws.html_room(viewer, code))[0] for viewer in viewers]
     secret = await db(_secret)(code)
     with SocketQueries() as counter:
@@ -181,3 +185,33 @@ async def test_an_html_socket_drops_an_event_it_has_already_drawn(ws, alice, bob
     old = await db(_logged_event)(code, await version_of(code))
     await get_channel_layer().group_send(events.group_name(code), {"type": "room.event", "event": old})
     await assert_quiet(comm)
+
+
+async def test_spectators_share_a_render_but_each_form_carries_its_own_csrf_token(
+    ws,  # noqa: F811
+    alice,
+    bob,
+    carol,
+    dave,
+):
+    code = await db(_room)(alice, "race", join=[bob])
+    tokens = {"carol": "a" * 32, "dave": "b" * 32}
+    comms = {}
+    for viewer in (carol, dave):
+        cookie = await db(_session_cookie)(viewer)
+        cookie += f"; {django_settings.CSRF_COOKIE_NAME}={tokens[viewer.username]}".encode()
+        comm, connected, _ = await ws.open(f"/ws/rooms/{code}/html/", cookie=cookie)
+        assert connected
+        await comm.receive_from(timeout=TIMEOUT)
+        comms[viewer.username] = comm
+    await db(services.chat_post)(room_code=code, user=alice, text="welcome")
+    await db(services.room_leave)(room_code=code, user=bob)
+    for event in ("chat", "player_left"):
+        frames = {name: await comm.receive_from(timeout=TIMEOUT) for name, comm in comms.items()}
+        for name, frame in frames.items():
+            # The chat line alone, then the whole board with its forms (Join).
+            has_forms = event == "player_left"
+            assert (f'name="csrfmiddlewaretoken" value="{tokens[name]}"' in frame) is has_forms
+            other = "dave" if name == "carol" else "carol"
+            assert tokens[other] not in frame
+        assert frames["carol"].replace(tokens["carol"], "T") == frames["dave"].replace(tokens["dave"], "T")
