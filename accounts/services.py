@@ -14,10 +14,10 @@ from django.utils import timezone
 from knox.models import AuthToken
 from knox.settings import knox_settings
 
+from accounts.exceptions import AccountError, AccountNotAllowed
 from accounts.models import User
 from games import events
 from games import services as game_services
-from games.exceptions import InvalidMove, NotAllowed
 from games.models import Player, Room
 
 # Generated names (SPEC §7): a guest is `guest-` + 6 characters, an erased
@@ -34,7 +34,7 @@ def _generated_name(prefix: str) -> str:
 
 def _check_chosen_username(username: str) -> None:
     if username.lower().startswith((GUEST_PREFIX, DELETED_PREFIX)):
-        raise InvalidMove(
+        raise AccountError(
             f"Usernames starting with {GUEST_PREFIX!r} or {DELETED_PREFIX!r} are kept for generated names.",
             field="username",
         )
@@ -44,11 +44,11 @@ def _check_password(password: str, user: User) -> None:
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise InvalidMove(" ".join(exc.messages), field="password") from None
+        raise AccountError(" ".join(exc.messages), field="password") from None
 
 
 def user_register(*, username: str, password: str, email: str = "") -> User:
-    """Create a user; Django's password validators apply. Raises InvalidMove."""
+    """Create a user; Django's password validators apply. Raises AccountError."""
     _check_chosen_username(username)
     user = get_user_model()(username=username, email=email)
     _check_password(password, user)
@@ -57,7 +57,7 @@ def user_register(*, username: str, password: str, email: str = "") -> User:
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise InvalidMove("That username is taken.", field="username") from None
+        raise AccountError("That username is taken.", field="username") from None
     return user
 
 
@@ -77,7 +77,7 @@ def guest_create() -> User:
 
 
 def guest_claim(*, user: User, username: str, password: str, email: str = "") -> User:
-    """Turn a guest into an account in place: same id, games and stats. Raises NotAllowed, InvalidMove.
+    """Turn a guest into an account in place: same id, games and stats. Raises AccountNotAllowed, AccountError.
 
     The sign-up rules apply (free username, Django's password validators).
     The guest's tokens and session stay valid: the device that claimed stays signed in.
@@ -86,9 +86,11 @@ def guest_claim(*, user: User, username: str, password: str, email: str = "") ->
     with transaction.atomic():
         locked = get_user_model().objects.select_for_update().get(pk=user.pk)
         if not locked.is_guest:
-            raise NotAllowed("Only a guest account can be claimed; this one already has a name and password.")
+            raise AccountNotAllowed(
+                "Only a guest account can be claimed; this one already has a name and password."
+            )
         if get_user_model().objects.filter(username__iexact=username).exclude(pk=locked.pk).exists():
-            raise InvalidMove("That username is taken.", field="username")
+            raise AccountError("That username is taken.", field="username")
         locked.username, locked.email, locked.is_guest = username, email, False
         _check_password(password, locked)
         locked.set_password(password)
@@ -96,7 +98,7 @@ def guest_claim(*, user: User, username: str, password: str, email: str = "") ->
             with transaction.atomic():
                 locked.save(update_fields=["username", "email", "is_guest", "password"])
         except IntegrityError:
-            raise InvalidMove("That username is taken.", field="username") from None
+            raise AccountError("That username is taken.", field="username") from None
     return locked
 
 
@@ -118,6 +120,22 @@ def token_issue(*, user) -> tuple[AuthToken, str]:
             if stale:
                 AuthToken.objects.filter(pk__in=stale).delete()
         return AuthToken.objects.create(user=user)
+
+
+def token_revoke(*, token: AuthToken) -> None:
+    """Revoke one token (sign this device out); the sockets opened with it close at once. Raises nothing."""
+    user_id, key = token.user_id, token.token_key
+    with transaction.atomic():
+        token.delete()
+        # After commit: a socket rechecking its token then finds it gone.
+        events.tokens_revoked(user_id=user_id, token_keys=[key])
+
+
+def token_revoke_all(*, user) -> None:
+    """Revoke every token of `user` (sign every device out); their sockets close at once. Raises nothing."""
+    with transaction.atomic():
+        AuthToken.objects.filter(user=user).delete()
+        events.tokens_revoked(user_id=user.id, token_keys=None)
 
 
 def token_prune_expired() -> int:
@@ -218,21 +236,21 @@ def password_set(*, user, password: str, keep_token_key: str | None = None) -> N
 
 def _password_check(user, password: str, *, field: str) -> None:
     if not user.has_usable_password() or not user.check_password(password):
-        raise InvalidMove("That is not your current password.", field=field)
+        raise AccountError("That is not your current password.", field=field)
 
 
 def password_change(*, user, old_password: str, new_password: str, keep_token_key: str | None = None) -> None:
-    """Change the password after checking the old one; other tokens are revoked. Raises InvalidMove."""
+    """Change the password after checking the old one; other tokens are revoked. Raises AccountError."""
     _password_check(user, old_password, field="old_password")
     try:
         password_validation.validate_password(new_password, user)
     except DjangoValidationError as exc:
-        raise InvalidMove(" ".join(exc.messages), field="new_password") from None
+        raise AccountError(" ".join(exc.messages), field="new_password") from None
     password_set(user=user, password=new_password, keep_token_key=keep_token_key)
 
 
 def account_delete(*, user, password: str) -> None:
-    """Anonymise the account after checking its password. Raises InvalidMove.
+    """Anonymise the account after checking its password. Raises AccountError.
 
     The row stays (rooms, guesses and chat point at it, and other players'
     finished games keep their rival and their result): the username becomes

@@ -1,7 +1,7 @@
 """Session sign-up, sign-in and sign-out, password change and reset, account deletion (browser pages).
 
 Sign-up and sign-in count against the same per-address throttles as
-POST /api/v1/auth/register/ and /login/ (games/api/throttling.py); so do
+POST /api/v1/auth/register/ and /login/ (config/api/throttling.py); so do
 the pages that check a password or send mail (password change, reset,
 account deletion), against the login scope, as their API doors do.
 """
@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import FormView
 
 from accounts import services
+from accounts.exceptions import AccountError
 from accounts.forms import AccountDeleteForm, ClaimForm, RegisterForm
-from games.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
-from games.exceptions import InvalidMove
+from config.api.throttling import LoginThrottle, RegisterThrottle, door_allows, retry_after
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,7 +54,7 @@ def _call_service(form, service, **kwargs):
     data = form.cleaned_data
     try:
         return service(username=data["username"], password=data["password1"], **kwargs)
-    except InvalidMove as exc:
+    except AccountError as exc:
         # The service names the API's fields ("password"); the form has its own.
         form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
         return None
@@ -152,7 +152,7 @@ class AccountDeleteView(LoginThrottled, LoginRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             services.account_delete(user=self.request.user, password=form.cleaned_data["password"])
-        except InvalidMove as exc:
+        except AccountError as exc:
             form.add_error("password", exc.detail)
             return self.form_invalid(form)
         logout(self.request)

@@ -6,7 +6,7 @@
   transaction rolled back, so a client that retries with the same
   `Idempotency-Key` is applied once. The pool's wait for a connection is
   short (DB_POOL_TIMEOUT), so "down" is known within two seconds.
-- Redis down: the throttles let requests through (games/api/throttling.py)
+- Redis down: the throttles let requests through (config/api/throttling.py)
   and broadcasts are skipped (games/events.py): the game goes on over REST
   and HTML, and the event log fills the gap once Redis is back.
 - Sockets: a socket whose work meets either outage is closed with

@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database outage is a fast 503 with Retry-After, not a 500 (config/outages.py).
     "config.outages.DatabaseUnavailableMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, creating STATIC_ROOT (before collectstatic) where it first looks.
+    "config.static.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,9 +137,9 @@ SQLITE_OPTIONS = {
 
 
 def sqlite_database(path: Path) -> dict:
-    path.parent.mkdir(parents=True, exist_ok=True)
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite, creating the file's folder at the first connection.
+        "ENGINE": "config.sqlite",
         "NAME": path,
         "OPTIONS": dict(SQLITE_OPTIONS),
         # A file, not :memory:, so the concurrency tests' threads share it;
@@ -226,7 +227,7 @@ if REDIS_URL:
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "mm"),
             # One pool per process, not one per request (config/cache.py).
             # Short timeouts: with Redis gone the throttles fail open at once
-            # (games/api/throttling.py) instead of holding the request.
+            # (config/api/throttling.py) instead of holding the request.
             "OPTIONS": {
                 "pool_class": "config.cache.SharedConnectionPool",
                 "socket_connect_timeout": 1,
@@ -300,18 +301,18 @@ THROTTLE_DEFAULTS = {
 REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["games.api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "games.api.throttling.AnonRateThrottle",
-        "games.api.throttling.UserRateThrottle",
+        "config.api.throttling.AnonRateThrottle",
+        "config.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         scope: os.environ.get(f"THROTTLE_{scope.upper()}", rate) for scope, rate in THROTTLE_DEFAULTS.items()
     },
-    "EXCEPTION_HANDLER": "games.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -358,8 +359,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-# WhiteNoise warns at start-up when STATIC_ROOT is missing, before collectstatic.
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Serve from the apps' static folders too, so the embedded run and the tests
 # need no collectstatic; production images collect at build time anyway.
 WHITENOISE_USE_FINDERS = True

@@ -7,11 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from games.api.docs import redoc_bundle
 from games.views import healthz, metrics
 
-# JSON errors in SPEC §3's shape under /api/, the site's pages elsewhere (games/api/errors.py).
-handler400 = "games.api.errors.bad_request_view"
-handler403 = "games.api.errors.permission_denied_view"
-handler404 = "games.api.errors.page_not_found_view"
-handler500 = "games.api.errors.server_error_view"
+# JSON errors in SPEC §3's shape under /api/, the site's pages elsewhere (config/api/errors.py).
+handler400 = "config.api.errors.bad_request_view"
+handler403 = "config.api.errors.permission_denied_view"
+handler404 = "config.api.errors.page_not_found_view"
+handler500 = "config.api.errors.server_error_view"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -53,7 +53,7 @@ def room_snapshot(room_code: str) -> RoomSnapshot | None:
         return None
     return RoomSnapshot(
         room=room,
-        guesses=selectors.guess_list_for_viewer(room=room, user=None),
+        guesses=selectors.guess_list(room=room),
         chat=selectors.chat_recent(room=room),
     )
 

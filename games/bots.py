@@ -3,7 +3,8 @@
 A bot is a User with `bot_difficulty` set ("easy": a random code consistent
 with its feedback so far; "hard": Knuth's minimax). It joins with
 services.bot_add and moves with services.guess_submit, so its guesses get the
-same checks, versions and events as anyone's. `tick()` is driven by
+same checks, versions and events as anyone's. `tick()` runs once a second
+inside each server process (`run_in_server`, BOTS_IN_SERVER) or in
 `manage.py run_bots`; one move per bot per BOT_PACE_SECONDS, a human pace.
 """
 

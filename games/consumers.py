@@ -16,12 +16,19 @@ each socket keeps `self.version`, the last version it sent its client:
 So a client that applies events in version order ends with exactly the
 server's history: no gap, no duplicate. `make_move` is idempotent by
 `request_id`, so a move retried after a dropped socket is applied once.
+The HTML twin draws the room as it is after each event, not the change, so
+it drops duplicates the same way but needs no replay after a gap.
+
+Event handlers run no query of their own: a socket decides from the event
+and what it tracks of the room, and the HTML sockets share one room read per
+event (`shared_snapshot`). Only a gap in a JSON socket's versions reads the log.
 """
 
 import asyncio
 import dataclasses
 import json
 import logging
+import secrets
 from collections import OrderedDict
 
 from autobahn.exception import Disconnected
@@ -30,12 +37,13 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.html import escape
+from rest_framework import serializers
 
 from config import outages
-from games import boards, events, metrics, rules, selectors, services, visibility
-from games.api import serializers as s
-from games.api.fields import StrictCharField, StrictIntegerField
-from games.api.throttling import ChatThrottle, GuessThrottle, retry_after, socket_allows
+from config.api.fields import StrictCharField, StrictIntegerField, StrictSerializer
+from config.api.throttling import ChatThrottle, GuessThrottle, retry_after, socket_allows
+from games import boards, events, metrics, rules, selectors, services, visibility, wire
 from games.exceptions import GameError
 from games.layer_watch import layer_watch
 from games.models import Room
@@ -115,18 +123,18 @@ def _make_move_fields(content: dict) -> tuple[list[int], str]:
     return guess, request_id
 
 
-class ResyncSerializer(s.StrictSerializer):
-    type = s.serializers.CharField()
+class ResyncSerializer(StrictSerializer):
+    type = serializers.CharField()
     since = StrictIntegerField(min_value=0)
 
 
-class ChatSerializer(s.StrictSerializer):
-    type = s.serializers.CharField()
+class ChatSerializer(StrictSerializer):
+    type = serializers.CharField()
     text = StrictCharField(max_length=services.CHAT_MAX_LENGTH, trim_whitespace=True)
 
 
-class PingSerializer(s.StrictSerializer):
-    type = s.serializers.CharField()
+class PingSerializer(StrictSerializer):
+    type = serializers.CharField()
 
 
 def _validated(serializer_class, content: dict) -> dict:
@@ -243,6 +251,7 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         self.version = 0
         self.mode = None
         self.over = False
+        self.private = False
         # Set once the viewer may no longer see the room (left a private one).
         self.gone = False
         if not await self.accept_signed_in():
@@ -327,22 +336,23 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
             earlier = [e for e in missed if e["version"] < version]
         for item in [*earlier, event]:
             await self.send_event(item)
-            if await self.left_private_room(item):
+            if self.left_private_room(item):
                 # A private room this viewer left no longer exists for them (SPEC §2).
                 self.gone = True
                 await self.close(code=CLOSE_NOT_FOUND)
                 return
 
-    async def left_private_room(self, event: dict) -> bool:
-        if event["event"] != "player_left" or event.get("username") != self.user.username:
-            return False
-        snapshot = await fresh_snapshot(self.room_code)
-        return snapshot is None or boards.state_for(snapshot, self.user) is None
+    def left_private_room(self, event: dict) -> bool:
+        """Whether this event took the room from the viewer's sight: from the event, without a query."""
+        return event["event"] == "player_left" and not visibility.can_see_room_of(
+            private=self.private, players=event["players"], user=self.user
+        )
 
     def track(self, state: dict) -> None:
         """Remember what this socket's filtering needs from a fresh room.state."""
         self.version = state["version"]
         self.mode = state["room"]["mode"]
+        self.private = state["room"]["private"]
         self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
 
     async def send_state(self, state: dict) -> None:
@@ -492,13 +502,51 @@ async def fresh_snapshot(room_code: str) -> boards.RoomSnapshot | None:
     return await asyncio.shield(pending.task)
 
 
+# Rendered regions, by (state, what is drawn): boards.state_for gives every
+# viewer who sees the room alike (every spectator) the same state object, and
+# they see the same regions but for their CSRF token, so with hundreds of
+# spectators an event is rendered once per kind of viewer, not once per socket.
+_REGIONS: OrderedDict[tuple, tuple[dict, str]] = OrderedDict()
+_REGIONS_MAX = 256
+# Stands for the socket's CSRF token in a shared render: hex (written into the
+# page as is, as the escaped token would be), and random, so no chat line can
+# contain it.
+_CSRF_MARK = f"csrf{secrets.token_hex(16)}"
+
+
+def regions_html(state: dict, user, *, controls: bool, chat_only: bool, csrf_token: str) -> str:
+    """The board's regions for this viewer (games/live/regions.html), rendered once per shared state."""
+    key = (id(state), controls, chat_only, bool(csrf_token))
+    hit = _REGIONS.get(key)
+    if hit is not None and hit[0] is state:
+        _REGIONS.move_to_end(key)
+        html = hit[1]
+    else:
+        context = {
+            **boards.board_context(state, user),
+            "oob": True,
+            "controls": controls,
+            "chat_only": chat_only,
+            "csrf_token": _CSRF_MARK if csrf_token else "",
+        }
+        html = render_to_string("games/live/regions.html", context)
+        # The state is kept with its render, so its id cannot be reused while cached.
+        _REGIONS[key] = (state, html)
+        if len(_REGIONS) > _REGIONS_MAX:
+            _REGIONS.popitem(last=False)
+    return html.replace(_CSRF_MARK, escape(csrf_token)) if csrf_token else html
+
+
 class RoomHtmlConsumer(RoomConsumer):
-    """`/ws/rooms/{code}/html/`: the same auth, events and guarantees; frames are HTML for hx-swap-oob.
+    """`/ws/rooms/{code}/html/`: the same auth and events; frames are HTML for hx-swap-oob.
 
     Each event re-renders the page's own regions (templates/games/partials/)
-    from a fresh per-viewer `room.state`, so a live board and a reloaded one
-    come from the same templates and data, and a board is never stale after
-    a reconnect (the socket sends every region on connect). The move form is
+    from the room as read once after that event for every HTML socket of
+    the process (`shared_snapshot`), so a live board and a reloaded one come
+    from the same templates and data, and an event costs one read however
+    many browsers watch. A region shows the room as it is, not a change to
+    it, so a lost event needs no replay from the log: the next one redraws
+    everything it changed, and a resync is a fresh state. The move form is
     re-rendered only when what the viewer may do changes, so a rival's guess
     never wipes the pegs you are picking.
     """
@@ -509,7 +557,20 @@ class RoomHtmlConsumer(RoomConsumer):
         self.track(state)
         await self.send_regions(state, controls=True)
 
-    async def send_event(self, event: dict, *, replay: bool = False) -> None:
+    async def on_resync(self, content):
+        _validated(ResyncSerializer, content)
+        await self.send_fresh_state()
+
+    async def room_event(self, message):
+        """A committed event from the group: drop duplicates, redraw from the room as it is now."""
+        event = message["event"]
+        if self.gone or event["version"] <= self.version:
+            return
+        # Events were lost in between: what they changed may include the viewer's own moves.
+        missed = event["version"] > self.version + 1
+        await self.send_event(event, missed=missed)
+
+    async def send_event(self, event: dict, *, replay: bool = False, missed: bool = False) -> None:
         self.version = max(self.version, event["version"])
         if event["event"] == "room_deleted":
             await self.send(text_data=render_to_string("games/live/deleted.html"))
@@ -519,23 +580,27 @@ class RoomHtmlConsumer(RoomConsumer):
         snapshot = await shared_snapshot(self.room_code, event["version"])
         state = boards.state_for(snapshot, self.user) if snapshot is not None else None
         if state is None:
+            # The viewer may no longer see the room (they left a private one,
+            # SPEC §2), or it is gone.
+            self.gone = True
+            await self.close(code=CLOSE_NOT_FOUND)
             return
         self.over = state["room"]["status"] in (Room.Status.FINISHED, Room.Status.ABANDONED)
         mine = event.get("username") == self.user.username
-        changes_my_moves = event["event"] not in ("chat", "guess") or mine
-        await self.send_regions(state, controls=changes_my_moves, chat_only=event["event"] == "chat")
+        changes_my_moves = missed or event["event"] not in ("chat", "guess") or mine
+        await self.send_regions(
+            state, controls=changes_my_moves, chat_only=event["event"] == "chat" and not missed
+        )
 
     async def send_regions(self, state: dict, *, controls: bool, chat_only: bool = False) -> None:
-        context = {
-            **boards.board_context(state, self.user),
-            "oob": True,
-            "controls": controls,
-            "chat_only": chat_only,
-            # Forms rendered here post like the page's own: the CSRF cookie's
-            # secret is a valid form token (CsrfViewMiddleware accepts it).
-            "csrf_token": self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""),
-        }
-        await self.send(text_data=render_to_string("games/live/regions.html", context))
+        # Forms rendered here post like the page's own: the CSRF cookie's
+        # secret is a valid form token (CsrfViewMiddleware accepts it).
+        csrf_token = self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, "")
+        await self.send(
+            text_data=regions_html(
+                state, self.user, controls=controls, chat_only=chat_only, csrf_token=csrf_token
+            )
+        )
 
     async def send_error(self, code: str, detail: str, *, request_id=None) -> None:
         await self.send(text_data=render_to_string("games/live/error.html", {"code": code, "detail": detail}))
@@ -553,7 +618,7 @@ class RoomHtmlConsumer(RoomConsumer):
 
 def _lobby_state() -> dict:
     rooms = selectors.room_lobby_list()
-    return {"type": "lobby.state", "rooms": [s.lobby_room(r, player_count=r.player_count) for r in rooms]}
+    return {"type": "lobby.state", "rooms": [wire.lobby_room(r, player_count=r.player_count) for r in rooms]}
 
 
 class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):

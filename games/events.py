@@ -15,8 +15,7 @@ from django.db import transaction
 
 from config import outages
 from config import rows as sql
-from games import metrics
-from games.api import serializers as wire
+from games import metrics, wire
 from games.models import Room, RoomEvent
 
 logger = logging.getLogger(__name__)

@@ -7,15 +7,16 @@ from games.boards import colours
 from games.models import Room
 
 
-def _bounded(name: str, initial: int) -> forms.IntegerField:
+def _bounded(name: str, initial: int, **kwargs) -> forms.IntegerField:
     low, high = rules.LIMITS[name]
-    return forms.IntegerField(min_value=low, max_value=high, initial=initial)
+    return forms.IntegerField(min_value=low, max_value=high, initial=initial, **kwargs)
 
 
 class RoomSettingsForm(forms.Form):
     name = forms.CharField(max_length=60, required=False, strip=True)
     code_length = _bounded("code_length", 4)
-    colors = _bounded("colors", 6)
+    # The house's user-facing spelling; the field keeps the API's name.
+    colors = _bounded("colors", 6, label="Colours")
     max_guesses = _bounded("max_guesses", 10)
     allow_duplicates = forms.BooleanField(required=False, initial=True)
 

@@ -8,8 +8,7 @@ from django.db import connection
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
 from config.rows import quoted
-from games import rules, visibility
-from games.api import serializers as wire
+from games import rules, visibility, wire
 from games.exceptions import RoomNotFound
 from games.models import Guess, Player, Room
 
@@ -57,8 +56,8 @@ def room_reload(*, room: Room) -> Room:
     return _with_relations(Room.objects.filter(pk=room.pk)).get()
 
 
-def guess_list_for_viewer(*, room: Room, user) -> list[Guess]:
-    """Every guess of the room, oldest first (colours are filtered at serialisation)."""
+def guess_list(*, room: Room) -> list[Guess]:
+    """Every guess of the room, oldest first: the same for every viewer (serialisers hide rivals' colours)."""
     return list(room.guesses.select_related("player__user").order_by("created_at", "id"))
 
 

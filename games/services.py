@@ -14,8 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config import rows as sql
-from games import events, metrics, rows, rules, selectors, solver
-from games.api import serializers as wire
+from games import events, metrics, rows, rules, selectors, solver, wire
 from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 

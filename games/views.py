@@ -1,4 +1,4 @@
-"""Pages (the browser issue) and the health check."""
+"""The browser's pages and their HTMX fragments, and the health check."""
 
 import logging
 
@@ -16,8 +16,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
 
 from accounts import services as account_services
+from config.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
 from games import analysis, boards, daily, howto, matchmaking, rules, selectors, services
-from games.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
 from games.exceptions import GameError, RoomNotFound, WrongState
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
 from games.models import Player, Room
@@ -108,7 +108,7 @@ def _action_failed(request, code: str, error: GameError | str, *, status: int = 
 def _throttled(request, code: str, throttle_class, what: str):
     """The board with a 429 and Retry-After when the action's throttle says wait, else None.
 
-    The same counters as the action's REST and socket doors (games/api/throttling.py).
+    The same counters as the action's REST and socket doors (config/api/throttling.py).
     """
     wait = door_allows(throttle_class, request)
     if wait is None:

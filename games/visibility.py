@@ -18,6 +18,14 @@ def can_see_room(room: Room, user) -> bool:
     return not room.private or is_player(room, user)
 
 
+def can_see_room_of(*, private: bool, players: list[dict], user) -> bool:
+    """can_see_room from plain values: the room's `private` flag and its `players` as an event carries them."""
+    if not private:
+        return True
+    username = getattr(user, "username", None) if getattr(user, "is_authenticated", False) else None
+    return username is not None and any(p["username"] == username for p in players)
+
+
 def can_see_secret(room: Room, user) -> bool:
     """The secret is revealed when the game is over; a duel's codemaker knows it all along."""
     if room.is_over:

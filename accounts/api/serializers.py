@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from rest_framework import serializers
 
-from games.api.fields import StrictSerializer
+from config.api.fields import StrictSerializer
 
 
 class UserSerializer(serializers.Serializer):

@@ -1,24 +1,17 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_out
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from knox import views as knox_views
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound
-from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api import serializers as s
-from accounts.auth import TokenAuthentication
-from games import events, selectors
-from games.api import serializers as game_wire
-from games.api.pagination import StrictCursorPagination
-from games.api.serializers import ErrorSerializer
-from games.api.throttling import GuestThrottle, LoginThrottle, RegisterThrottle
-from games.api.views import E400, E401, E403, E429, body
-from games.exceptions import InvalidMove
+from accounts.exceptions import AccountError
+from config.api.responses import E400, E401, E403, E429, body
+from config.api.throttling import GuestThrottle, LoginThrottle, RegisterThrottle
+from games import selectors
 
 
 def token_response(user, *, status_code) -> Response:
@@ -88,31 +81,33 @@ class LoginView(APIView):
         data = body(request, s.LoginSerializer)
         user = authenticate(request, username=data["username"], password=data["password"])
         if user is None:
-            raise InvalidMove("Unable to sign in with these credentials.", code="bad_credentials")
+            raise AccountError("Unable to sign in with these credentials.", code="bad_credentials")
         return token_response(user, status_code=status.HTTP_200_OK)
 
 
-class LogoutView(knox_views.LogoutView):
-    # Knox's views name Knox's own class; ours reads one token, not all of them.
-    authentication_classes = [TokenAuthentication]
+def signed_out(request) -> Response:
+    # Django's signal, as knox's own logout views send it.
+    user_logged_out.send(sender=request.user.__class__, request=request, user=request.user)
+    return Response(None, status=status.HTTP_204_NO_CONTENT)
 
+
+class LogoutView(APIView):
     @extend_schema(summary="Revoke this token", request=None, responses={204: None, 401: E401})
-    def post(self, request, format=None):
-        key = request.auth.token_key
-        response = super().post(request, format)
-        # Sockets opened with this token close now, not at the next recheck.
-        events.tokens_revoked(user_id=request.user.id, token_keys=[key])
-        return response
+    def post(self, request):
+        services.token_revoke(token=request.auth)
+        return signed_out(request)
 
 
-class LogoutAllView(knox_views.LogoutAllView):
-    authentication_classes = [TokenAuthentication]
-
-    @extend_schema(summary="Revoke all your tokens", request=None, responses={204: None, 401: E401})
-    def post(self, request, format=None):
-        response = super().post(request, format)
-        events.tokens_revoked(user_id=request.user.id, token_keys=None)
-        return response
+class LogoutAllView(APIView):
+    @extend_schema(
+        summary="Revoke all your tokens",
+        description="Signs you out of every device: deletes all your tokens, and closes the sockets opened with them.",
+        request=None,
+        responses={204: None, 401: E401},
+    )
+    def post(self, request):
+        services.token_revoke_all(user=request.user)
+        return signed_out(request)
 
 
 class BodyOnDeleteSchema(AutoSchema):
@@ -214,50 +209,3 @@ class PasswordResetView(APIView):
 
 
 # --- profiles -------------------------------------------------------------------------
-
-E404_USER = OpenApiResponse(ErrorSerializer, description="No such user (or a deleted account).")
-
-
-def profile_user_or_404(username: str):
-    user = selectors.user_get_public(username=username)
-    if user is None:
-        raise NotFound("No such user.")
-    return user
-
-
-class ProfileView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        summary="A player's profile",
-        description="Anyone may read it; `ratings` are null until the player has a rating in that mode.",
-        responses={200: s.ProfileSerializer, 404: E404_USER},
-    )
-    def get(self, request, username: str):
-        user = profile_user_or_404(username)
-        return Response(s.ProfileSerializer(selectors.profile(user=user)).data)
-
-
-class FinishedRoomPagination(StrictCursorPagination):
-    ordering = ("-finished_at", "-id")
-
-
-@extend_schema_view(
-    get=extend_schema(
-        summary="A player's finished games",
-        description=(
-            "Finished rooms the player played, newest first, as you may see them; a private "
-            "room is listed only to its players."
-        ),
-        responses={200: game_wire.RoomSerializer(many=True), 404: E404_USER},
-    )
-)
-class ProfileGamesView(ListAPIView):
-    permission_classes = [AllowAny]
-    serializer_class = game_wire.RoomSerializer
-    pagination_class = FinishedRoomPagination
-    filter_backends = []
-
-    def get_queryset(self):
-        user = profile_user_or_404(self.kwargs["username"])
-        return selectors.room_list_finished(user=user, viewer=self.request.user)

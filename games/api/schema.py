@@ -41,7 +41,7 @@ def _statuses(path: str, method: str, operation: dict) -> set[str]:
 
 
 def refuse_unknown_fields(result, generator, request, public):
-    """Request bodies are StrictSerializers (games/api/fields.py): an unknown field is a 400, so say so."""
+    """Request bodies are StrictSerializers (config/api/fields.py): an unknown field is a 400, so say so."""
     schemas = result.get("components", {}).get("schemas", {})
     for item in result.get("paths", {}).values():
         for method, operation in item.items():

@@ -2,7 +2,7 @@
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -10,28 +10,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import EmptySerializer
+from config.api.responses import E400, E404, E429, body, errors
+from config.api.throttling import GuessThrottle
 from games import analysis, daily, matchmaking, selectors, services
 from games.api import serializers as s
-from games.api.fields import EmptySerializer
 from games.api.filters import RoomFilter, StrictOrderingFilter
 from games.api.pagination import StrictCursorPagination
-from games.api.throttling import GuessThrottle
 from games.exceptions import InvalidMove
 from games.models import MatchTicket
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
-
-E400 = OpenApiResponse(s.ErrorSerializer, description="Bad input; nothing was stored.")
-E401 = OpenApiResponse(s.ErrorSerializer, description="No or bad token.")
-E403 = OpenApiResponse(s.ErrorSerializer, description="Not allowed (not a player, not the owner).")
-E404 = OpenApiResponse(s.ErrorSerializer, description="No such room, or a private room you are not in.")
-E409 = OpenApiResponse(s.ErrorSerializer, description="Wrong state (not started, finished, full, ...).")
-E429 = OpenApiResponse(s.ErrorSerializer, description="Throttled; see the Retry-After header.")
-
-
-def errors(*codes: int) -> dict:
-    table = {400: E400, 401: E401, 403: E403, 404: E404, 409: E409, 429: E429}
-    return {code: table[code] for code in (401, 429, *codes)}
 
 
 def room_response(request, room, *, status_code=status.HTTP_200_OK) -> Response:
@@ -42,12 +31,6 @@ def room_response(request, room, *, status_code=status.HTTP_200_OK) -> Response:
     """
     room = selectors.room_reload(room=room)
     return Response(s.RoomSerializer(room, context={"request": request}).data, status=status_code)
-
-
-def body(request, serializer_class) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class RoomPagination(StrictCursorPagination):
@@ -189,7 +172,7 @@ class RoomViewSet(
                 raise InvalidMove(detail, code=error.code, field=IDEMPOTENCY_KEY) from None
             return Response(s.GuessResultSerializer(result).data, status=status.HTTP_201_CREATED)
         room = self.get_object()
-        guesses = selectors.guess_list_for_viewer(room=room, user=request.user)
+        guesses = selectors.guess_list(room=room)
         context = {"request": request, "room": room}
         return Response(s.GuessSerializer(guesses, many=True, context=context).data)
 

@@ -389,7 +389,7 @@ def test_quick_play_with_eleven_colours_is_400_with_the_error(as_alice, headers)
     )
     assert response.status_code == 400
     page(response)
-    assert "Colors: Ensure this value is less than or equal to 10." in text(response)
+    assert "Colours: Ensure this value is less than or equal to 10." in text(response)
     assert "HX-Redirect" not in response
     assert not Room.objects.exists()
 

@@ -1,4 +1,4 @@
-"""The throttles' counters on Redis: one atomic check per request (games/api/throttling.py).
+"""The throttles' counters on Redis: one atomic check per request (config/api/throttling.py).
 
 DRF's own throttle reads the window's list from the cache and writes it
 back: two requests arriving together can both see the last free place. On
@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.cache import caches
 
-from games.api.throttling import GuessThrottle, socket_allows
+from config.api.throttling import GuessThrottle, socket_allows
 
 pytestmark = [
     pytest.mark.django_db,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.api import views
+from games.api import users as views
 
 urlpatterns = [
     path("<str:username>/", views.ProfileView.as_view(), name="user-profile"),

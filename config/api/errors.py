@@ -3,7 +3,8 @@
 Every 4xx and 5xx body is `{"detail", "code", "field"?, "errors"?}`:
 `detail` a sentence for people, `code` a stable slug for programs, and, when
 request fields are at fault, `field` (the first) and `errors` (every field's
-messages). Domain errors (games.exceptions.GameError) become 400/403/404/409;
+messages). Domain errors (games.exceptions.GameError,
+accounts.exceptions.AccountError) become 400/403/404/409;
 DRF's own exceptions keep their status with their body reshaped; a body over
 DATA_UPLOAD_MAX_MEMORY_SIZE is 413; the database gone is a 503 with
 Retry-After; anything else is a bug: a JSON 500 with no traceback in the
@@ -28,6 +29,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from accounts.exceptions import AccountError
 from games.exceptions import GameError
 
 logger = logging.getLogger("django.request")
@@ -53,8 +55,12 @@ class Unavailable(exceptions.APIException):
     default_code = "unavailable"
 
 
-class GameAPIError(exceptions.APIException):
-    def __init__(self, error: GameError):
+# The apps' own errors: each carries its `status`, `code`, `detail` and `field`.
+DOMAIN_ERRORS = (GameError, AccountError)
+
+
+class DomainAPIError(exceptions.APIException):
+    def __init__(self, error: GameError | AccountError):
         self.status_code = error.status
         self.error = error
         super().__init__(detail=error.detail, code=error.code)
@@ -99,7 +105,7 @@ def validation_body(detail) -> dict:
 
 
 def _api_exception_body(exc: exceptions.APIException) -> dict:
-    if isinstance(exc, GameAPIError):
+    if isinstance(exc, DomainAPIError):
         error = exc.error
         return error_body(error.detail, error.code, {error.field: [error.detail]} if error.field else None)
     if isinstance(exc, exceptions.ValidationError):
@@ -113,8 +119,8 @@ def _api_exception_body(exc: exceptions.APIException) -> dict:
 
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes SPEC's one shape."""
-    if isinstance(exc, GameError):
-        exc = GameAPIError(exc)
+    if isinstance(exc, DOMAIN_ERRORS):
+        exc = DomainAPIError(exc)
     elif isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
     elif isinstance(exc, (OperationalError, InterfaceError)):
