@@ -18,6 +18,7 @@ from django.urls import reverse
 from accounts.services import token_issue
 from games import services
 from games.models import Guess, Player, Room, RoomEvent
+from games.tests.factories import fresh, make_room, solve, submit_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +30,6 @@ def url(name: str, *args) -> str:
 def rendered(code: list[int]) -> str:
     """How a code appears in the page: its JSON list."""
     return json.dumps(code)
-
-
-def a_wrong_guess(room: Room) -> list[int]:
-    return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
-
-
-def fresh(room: Room) -> Room:
-    return Room.objects.get(pk=room.pk)
 
 
 @pytest.fixture
@@ -61,21 +54,15 @@ def staff_client(staffer):
 @pytest.fixture
 def solo(alice):
     """A running solo room with one wrong guess."""
-    room = services.quick_play(user=alice)
-    room = fresh(room)
-    services.guess_submit(room_code=room.code, user=alice, guess=a_wrong_guess(room))
-    return fresh(room)
+    return make_room(alice, "quick", "playing", wrong_guesses=1)
 
 
 @pytest.fixture
 def race_half_solved(bob, carol):
     """A running race in which bob has solved (his last guess is the secret) and carol plays on."""
-    room = services.room_create(user=bob, mode="race", name="Friday race")
-    services.room_join(room_code=room.code, user=carol)
-    services.room_start(room_code=room.code, user=bob)
-    room = fresh(room)
-    services.guess_submit(room_code=room.code, user=carol, guess=a_wrong_guess(room))
-    services.guess_submit(room_code=room.code, user=bob, guess=room.secret)
+    room = make_room(bob, "race", "playing", join=[carol], name="Friday race")
+    submit_guess(room, carol)
+    solve(room, bob)
     room = fresh(room)
     assert room.status == Room.Status.PLAYING
     return room

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from games import rules
 from games.models import Guess, Player, Room, RoomEvent
+from games.tests.factories import secret_of, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -60,16 +61,6 @@ def call(client: APIClient, code: str, action: str, data=None, *, expect: int = 
     response = post(client, url(code, action), data)
     assert response.status_code == expect, response.content
     return response.json() if response.content else {}
-
-
-def secret_of(code: str) -> list[int]:
-    return Room.objects.get(code=code).secret
-
-
-def wrong_guess(code: str) -> list[int]:
-    """A valid guess that is not the secret: every peg shifted by one colour."""
-    room = Room.objects.get(code=code)
-    return [(peg + 1) % room.colors for peg in room.secret]
 
 
 def guess(client: APIClient, code: str, pegs: list, *, expect: int = 201) -> dict:

@@ -36,7 +36,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from games import rules
 from games.boards import colours
-from games.models import Room
+from games.tests.factories import secret_of, wrong_guess
 from games.tests.servers import LiveServer, live_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -218,17 +218,6 @@ def room_code(page: Page) -> str:
     return page.locator("#live").get_attribute("data-room")
 
 
-def secret_of(code: str) -> list[int]:
-    """Only to steer the guesses."""
-    return list(Room.objects.get(code=code).secret)
-
-
-def wrong(secret: list[int], colors: int, shift: int) -> list[int]:
-    """A code that differs from the secret in every peg."""
-    assert shift % colors
-    return [(c + shift) % colors for c in secret]
-
-
 def peg_texts(code: list[int], colors: int = 6) -> list[str]:
     """How pegs.html reads: symbol, number, then the colour's name for screen readers."""
     palette = colours(colors)
@@ -386,7 +375,7 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
         page.evaluate("window.__sameDocument = true")
 
     secret = secret_of(code)
-    a1, b1, b2 = wrong(secret, 6, 1), wrong(secret, 6, 2), wrong(secret, 6, 3)
+    a1, b1, b2 = wrong_guess(code, shift=1), wrong_guess(code, shift=2), wrong_guess(code, shift=3)
 
     # Bob half-picks a guess; Alice's guess must not wipe it.
     bob.select_option("#guess-form select[name=peg_0]", str(b1[0]))
@@ -491,7 +480,7 @@ def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
         wait_settled(page, before)
 
     # Digits pick, Backspace removes the last peg.
-    first, second = wrong(secret, 6, 1), wrong(secret, 6, 2)
+    first, second = wrong_guess(code, shift=1), wrong_guess(code, shift=2)
     focus_body()
     page.keyboard.press(key_for(first[0]))
     page.keyboard.press(key_for(second[1]))
@@ -554,7 +543,7 @@ def test_solo_game_without_javascript(open_tab, make_server_user):
     secret = secret_of(code)
     rows = page.locator("#boards .row")
 
-    for n, guess in enumerate([wrong(secret, 6, 1), wrong(secret, 6, 3), secret], start=1):
+    for n, guess in enumerate([wrong_guess(code, shift=1), wrong_guess(code, shift=3), secret], start=1):
         expect(page.locator(".secret")).to_have_count(0)
         for i, colour in enumerate(guess):
             page.select_option(f"#guess-form select[name=peg_{i}]", str(colour))

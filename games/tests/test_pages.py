@@ -18,6 +18,7 @@ from django.test import Client
 
 from games import boards, rules, services
 from games.models import ChatMessage, Guess, Player, Room
+from games.tests.factories import DUEL_SECRET, fresh, make_room, secret_of, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -202,20 +203,6 @@ def board_url(room, suffix: str = "") -> str:
     return f"/rooms/{room.code}/{suffix}"
 
 
-def fresh(room: Room) -> Room:
-    return Room.objects.get(pk=room.pk)
-
-
-def secret_of(room: Room) -> list[int]:
-    return fresh(room).secret
-
-
-def wrong_guess(room: Room) -> list[int]:
-    secret = secret_of(room)
-    room = fresh(room)
-    return [(secret[0] + 1) % room.colors, *secret[1:]]
-
-
 def pegs(code: list[int]) -> dict:
     return {f"peg_{i}": str(c) for i, c in enumerate(code)}
 
@@ -231,30 +218,6 @@ def snapshot(room: Room) -> tuple:
         Player.objects.filter(room=room).count(),
         ChatMessage.objects.filter(room=room).count(),
     )
-
-
-def build(mode: str, status: str, owner, other, **settings) -> Room:
-    """A room of `mode` in `status`: `owner` created it, `other` joined (not in solo)."""
-    room = services.room_create(user=owner, mode=mode, name=f"{mode} room", **settings)
-    if mode == "duel":
-        services.room_set_secret(room_code=room.code, user=owner, secret=[0, 1, 2, 3])
-    if mode != "solo":
-        services.room_join(room_code=room.code, user=other)
-    if status == "waiting":
-        return fresh(room)
-    if mode != "solo":
-        services.room_start(room_code=room.code, user=owner)
-    guessers = {"solo": [owner], "coop": [other], "race": [owner, other], "duel": [other]}[mode]
-    for user in guessers:
-        services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
-    if status == "finished":
-        for user in guessers:
-            services.guess_submit(room_code=room.code, user=user, guess=secret_of(room))
-    elif status == "abandoned":
-        services.room_abandon(room_code=room.code)
-    room = fresh(room)
-    assert room.status == status
-    return room
 
 
 # --- lobby ------------------------------------------------------------------------
@@ -574,7 +537,7 @@ def test_board_shows_your_rows_with_exact_and_misplaced(as_alice, alice):
 
 
 def test_race_spectator_sees_progress_but_not_colours(as_carol, alice, bob):
-    room = build("race", "playing", alice, bob)
+    room = make_room(alice, "race", "playing", join=[bob], wrong_guesses=1)
     content = as_carol.get(board_url(room)).content.decode()
     assert content.count('class="row"') == 2
     assert content.count('class="hidden-pegs"') == 2
@@ -668,7 +631,15 @@ def expected_actions(mode: str, status: str, viewer: str) -> set[str]:
 
 @pytest.mark.parametrize(("mode", "status", "viewer"), CASES)
 def test_board_renders_for_every_mode_state_and_viewer(alice, bob, carol, mode, status, viewer):
-    room = build(mode, status, alice, bob)
+    room = make_room(
+        alice,
+        mode,
+        status,
+        join=[] if mode == "solo" else [bob],
+        secret=DUEL_SECRET if mode == "duel" else None,
+        wrong_guesses=1,
+        name=f"{mode} room",
+    )
     client = browser({"owner": alice, "player": bob, "spectator": carol}[viewer])
 
     response = client.get(board_url(room))
@@ -787,23 +758,23 @@ def test_bad_guess_is_400_with_the_message_and_nothing_stored(as_alice, alice, h
 def guess_error_case(name, alice, bob, carol):
     """(room, client, message, status) for one way a guess can be refused."""
     if name == "spectator":
-        room = build("race", "playing", alice, bob)
+        room = make_room(alice, "race", "playing", join=[bob])
         return room, browser(carol), "You are not a player in this room.", 403
     if name == "finished":
-        room = build("solo", "finished", alice, bob)
+        room = make_room(alice, "solo", "finished")
         return room, browser(alice), "The game is finished.", 409
     if name == "not-started":
-        room = build("race", "waiting", alice, bob)
+        room = make_room(alice, "race", "waiting", join=[bob])
         return room, browser(bob), "The game has not started yet.", 409
     if name == "already-solved":
-        room = build("race", "playing", alice, bob)
+        room = make_room(alice, "race", "playing", join=[bob])
         services.guess_submit(room_code=room.code, user=alice, guess=secret_of(room))
         return room, browser(alice), "You have already solved this code.", 409
     if name == "codemaker":
-        room = build("duel", "playing", alice, bob)
+        room = make_room(alice, "duel", "playing", join=[bob])
         return room, browser(alice), "The codemaker watches; only the codebreaker guesses.", 403
     if name == "forfeited":
-        room = build("race", "playing", alice, bob)
+        room = make_room(alice, "race", "playing", join=[bob])
         services.room_leave(room_code=room.code, user=alice)
         return room, browser(alice), "You have left this game.", 409
     raise AssertionError(name)
@@ -956,7 +927,7 @@ def test_action_without_a_csrf_token_is_refused(alice, bob):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_joining_a_full_room_is_409(as_carol, alice, bob, headers):
-    room = build("duel", "waiting", alice, bob)
+    room = make_room(alice, "duel", "waiting", join=[bob])
     before = snapshot(room)
 
     response = as_carol.post(board_url(room, "join/"), headers=headers)
@@ -979,7 +950,7 @@ def test_joining_twice_is_409(as_alice, alice, headers):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_leave_while_waiting_removes_the_player(as_bob, alice, bob, headers):
-    room = build("race", "waiting", alice, bob)
+    room = make_room(alice, "race", "waiting", join=[bob])
     response = as_bob.post(board_url(room, "leave/"), headers=headers)
     if headers:
         assert response.status_code == 200
@@ -993,7 +964,7 @@ def test_leave_while_waiting_removes_the_player(as_bob, alice, bob, headers):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_leave_while_playing_is_a_forfeit(as_bob, alice, bob, headers):
-    room = build("race", "playing", alice, bob)
+    room = make_room(alice, "race", "playing", join=[bob])
     response = as_bob.post(board_url(room, "leave/"), headers=headers)
     assert response.status_code == (200 if headers else 302)
     assert Player.objects.get(room=room, user=bob).status == "left"
@@ -1004,7 +975,7 @@ def test_leave_while_playing_is_a_forfeit(as_bob, alice, bob, headers):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_leave_by_a_spectator_is_403(as_carol, alice, bob, headers):
-    room = build("race", "waiting", alice, bob)
+    room = make_room(alice, "race", "waiting", join=[bob])
     before = snapshot(room)
     response = as_carol.post(board_url(room, "leave/"), headers=headers)
     assert response.status_code == 403
@@ -1014,7 +985,7 @@ def test_leave_by_a_spectator_is_403(as_carol, alice, bob, headers):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_owner_starts_the_game(alice, bob, headers):
-    room = build("race", "waiting", alice, bob)
+    room = make_room(alice, "race", "waiting", join=[bob])
     client = browser(alice, enforce_csrf_checks=True)
     board = client.get(board_url(room))
     form = page(board).form(f"/rooms/{room.code}/start/")
@@ -1032,7 +1003,7 @@ def test_owner_starts_the_game(alice, bob, headers):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_start_by_a_non_owner_is_403(as_bob, alice, bob, headers):
-    room = build("race", "waiting", alice, bob)
+    room = make_room(alice, "race", "waiting", join=[bob])
     before = snapshot(room)
     response = as_bob.post(board_url(room, "start/"), headers=headers)
     assert response.status_code == 403
@@ -1061,7 +1032,7 @@ def test_start_of_a_duel_without_a_secret_is_409(as_alice, alice, bob):
 
 
 def test_start_twice_is_409(as_alice, alice, bob):
-    room = build("race", "playing", alice, bob)
+    room = make_room(alice, "race", "playing", join=[bob])
     before = snapshot(room)
     response = as_alice.post(board_url(room, "start/"))
     assert response.status_code == 409
@@ -1098,7 +1069,7 @@ def test_delete_with_htmx_answers_with_hx_redirect_to_the_lobby(alice):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_delete_by_a_non_owner_is_403(as_bob, alice, bob, headers):
-    room = build("race", "waiting", alice, bob)
+    room = make_room(alice, "race", "waiting", join=[bob])
     before = snapshot(room)
     response = as_bob.post(board_url(room, "delete/"), headers=headers)
     assert response.status_code == 403
@@ -1108,7 +1079,7 @@ def test_delete_by_a_non_owner_is_403(as_bob, alice, bob, headers):
 
 
 def test_delete_of_a_started_room_is_409(as_alice, alice, bob):
-    room = build("race", "playing", alice, bob)
+    room = make_room(alice, "race", "playing", join=[bob])
     before = snapshot(room)
     response = as_alice.post(board_url(room, "delete/"))
     assert response.status_code == 409
@@ -1116,7 +1087,7 @@ def test_delete_of_a_started_room_is_409(as_alice, alice, bob):
 
 
 def test_rematch_without_js_redirects_to_the_new_room(bob, alice):
-    room = build("race", "finished", alice, bob)
+    room = make_room(alice, "race", "finished", join=[bob])
     client = browser(bob, enforce_csrf_checks=True)
     form = page(client.get(board_url(room))).form(f"/rooms/{room.code}/rematch/")
 
@@ -1130,7 +1101,7 @@ def test_rematch_without_js_redirects_to_the_new_room(bob, alice):
 
 
 def test_rematch_with_htmx_answers_with_hx_redirect(alice, bob):
-    room = build("coop", "finished", alice, bob)
+    room = make_room(alice, "coop", "finished", join=[bob])
     client = browser(alice, enforce_csrf_checks=True)
     board = client.get(board_url(room))
     assert page(board).form(f"/rooms/{room.code}/rematch/")["attrs"]["hx-target"] == "#board"
@@ -1144,7 +1115,7 @@ def test_rematch_with_htmx_answers_with_hx_redirect(alice, bob):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_a_second_rematch_is_409_naming_the_first(as_bob, alice, bob, headers):
-    room = build("race", "finished", alice, bob)
+    room = make_room(alice, "race", "finished", join=[bob])
     first = services.room_rematch(room_code=room.code, user=alice)
     before = snapshot(room)
 
@@ -1159,9 +1130,9 @@ def test_a_second_rematch_is_409_naming_the_first(as_bob, alice, bob, headers):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_rematch_by_a_spectator_is_403_and_before_the_end_409(as_alice, as_carol, alice, bob, headers):
-    finished = build("race", "finished", alice, bob)
+    finished = make_room(alice, "race", "finished", join=[bob])
     assert as_carol.post(board_url(finished, "rematch/"), headers=headers).status_code == 403
-    playing = build("race", "playing", alice, bob)
+    playing = make_room(alice, "race", "playing", join=[bob])
     assert as_alice.post(board_url(playing, "rematch/"), headers=headers).status_code == 409
     assert not Room.objects.filter(rematch_of__isnull=False).exists()
 
@@ -1211,7 +1182,7 @@ def test_chat_from_the_board_form_is_stored_and_shown_escaped(alice):
 
 
 def test_chat_with_htmx_returns_the_partial_with_the_line(alice, bob):
-    room = build("race", "playing", alice, bob)
+    room = make_room(alice, "race", "playing", join=[bob])
     client = browser(bob, enforce_csrf_checks=True)
     board = client.get(board_url(room))
 
@@ -1228,7 +1199,7 @@ def test_chat_with_htmx_returns_the_partial_with_the_line(alice, bob):
 
 
 def test_spectator_of_a_public_room_may_chat(as_carol, alice, bob):
-    room = build("race", "playing", alice, bob)
+    room = make_room(alice, "race", "playing", join=[bob])
     assert as_carol.post(board_url(room, "chat/"), {"text": "go bob"}).status_code == 302
     assert ChatMessage.objects.get(room=room).user.username == "carol"
 
@@ -1313,14 +1284,12 @@ def test_no_template_marks_text_safe():
 
 
 def solo_win(user, *, private: bool = False, name: str = "A win") -> Room:
-    room = services.room_create(user=user, mode="solo", private=private, name=name)
-    services.guess_submit(room_code=room.code, user=user, guess=secret_of(room))
-    return room
+    return make_room(user, "solo", "finished", private=private, name=name)
 
 
 def solo_loss(user) -> Room:
-    room = services.room_create(user=user, mode="solo", max_guesses=1, name="A loss")
-    services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room))
+    room = make_room(user, "solo", "finished", max_guesses=1, wrong_guesses=1, name="A loss")
+    assert room.winner is None
     return room
 
 

@@ -22,6 +22,7 @@ from knox.models import AuthToken
 
 from games import services
 from games.models import Room
+from games.tests.factories import make_room, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -46,16 +47,7 @@ def make_rooms(make_user, *, rooms: int, players: int, prefix: str) -> None:
 
 
 def started_race(owner, *others) -> Room:
-    room = services.room_create(user=owner, mode="race", max_guesses=20)
-    for user in others:
-        services.room_join(room_code=room.code, user=user)
-    services.room_start(room_code=room.code, user=owner)
-    room.refresh_from_db()
-    return room
-
-
-def wrong_guess(room: Room) -> list[int]:
-    return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
+    return make_room(owner, "race", "playing", join=others, max_guesses=20)
 
 
 def statements(queries) -> list[str]:
