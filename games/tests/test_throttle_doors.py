@@ -110,6 +110,16 @@ def test_register_form_and_api_count_against_one_budget(settings):
     assert not get_user_model().objects.filter(username__in=["grace", "heidi"]).exists()
 
 
+def test_sign_up_page_is_rate_limited_per_address(settings):
+    set_rate(settings, "register", "1/min")
+    data = {"username": "erin", "password1": "a long passphrase 42", "password2": "a long passphrase 42"}
+    assert Client().post("/accounts/register/", data).status_code == 302
+    response = Client().post("/accounts/register/", {**data, "username": "frank"})
+    assert response.status_code == 429
+    assert "Too many sign-ups" in response.content.decode()
+    assert not get_user_model().objects.filter(username="frank").exists()
+
+
 # --- guesses and chat ---------------------------------------------------------------------
 
 
