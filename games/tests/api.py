@@ -1,5 +1,9 @@
 """Calling the rooms REST API as a client does, for the API tests (test_api_*.py).
 
+Those tests may read a room's secret from the database to finish a game
+quickly; the API itself must never reveal it early. The race, duel and solo
+fixtures (room codes) are in games/tests/conftest.py.
+
 `call(client, code, "join")` posts to a room action and checks the status;
 `unchanged(code)` asserts a refused request changed nothing.
 """

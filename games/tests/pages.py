@@ -1,5 +1,8 @@
 """Reading the pages as a browser does, for the page tests (test_pages_*.py).
 
+Everything those tests assert is what a browser receives: status, headers
+and HTML. Rooms are made with games.tests.factories.
+
 `page(response)` parses a response into its forms, buttons, ids and body
 attributes and fails on badly nested tags; `browser(user)` is a signed-in
 Django test client; `snapshot(room)` is what a refused request must leave
@@ -197,3 +200,20 @@ def snapshot(room: Room) -> tuple:
         Player.objects.filter(room=room).count(),
         ChatMessage.objects.filter(room=room).count(),
     )
+
+
+def refused(client: Client, room: Room, action: str, data=None, *, headers=None, status: int, message=None):
+    """Post `action` on the room's board and see it refused with `status` and `message`.
+
+    The answer is the whole page, or with HTMX the board partial (both show the
+    message), and the room is as it was: no guess, player, chat line or version.
+    """
+    before = snapshot(room)
+    response = client.post(board_url(room, action), data or {}, headers=headers or {})
+    assert response.status_code == status
+    if message is not None:
+        assert message in text(response)
+    assert is_partial(response) == bool(headers)
+    page(response)
+    assert snapshot(room) == before
+    return response

@@ -1,9 +1,4 @@
-"""GET /api/v1/leaderboard/ (SPEC §3).
-
-Tests may read a room's secret from the database to finish a game quickly;
-the API itself must never reveal it early. Helpers: games.tests.api; the
-race, duel and solo fixtures (room codes): games/tests/conftest.py.
-"""
+"""GET /api/v1/leaderboard/ (SPEC §3)."""
 
 import pytest
 from rest_framework.test import APIClient

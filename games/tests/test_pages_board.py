@@ -1,8 +1,4 @@
-"""A room's board page: who may see it, what it shows to each viewer in every mode and state.
-
-Everything asserted is what a browser receives: status, headers and HTML
-(read with games.tests.pages).
-"""
+"""A room's board page: who may see it, what it shows to each viewer in every mode and state."""
 
 import pytest
 from django.test import Client

@@ -1,8 +1,4 @@
-"""The site's own 404 and 500 pages.
-
-Everything asserted is what a browser receives: status, headers and HTML
-(read with games.tests.pages).
-"""
+"""The site's own 404 and 500 pages."""
 
 import pytest
 from django.test import Client

@@ -1,8 +1,4 @@
-"""User text on the pages is escaped, everywhere it shows.
-
-Everything asserted is what a browser receives: status, headers and HTML
-(read with games.tests.pages).
-"""
+"""User text on the pages is escaped, everywhere it shows."""
 
 from pathlib import Path
 

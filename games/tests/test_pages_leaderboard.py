@@ -1,8 +1,4 @@
-"""The leaderboard and the players' profile pages.
-
-Everything asserted is what a browser receives: status, headers and HTML
-(read with games.tests.pages).
-"""
+"""The leaderboard and the players' profile pages."""
 
 import re
 

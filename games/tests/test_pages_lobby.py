@@ -1,8 +1,4 @@
-"""The lobby and its forms: the room lists, quick play, a new room, joining by code.
-
-Everything asserted is what a browser receives: status, headers and HTML
-(read with games.tests.pages).
-"""
+"""The lobby and its forms: the room lists, quick play, a new room, joining by code."""
 
 import pytest
 from django.test import Client

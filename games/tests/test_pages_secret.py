@@ -1,14 +1,19 @@
-"""A duel codemaker's secret form on the board.
-
-Everything asserted is what a browser receives: status, headers and HTML
-(read with games.tests.pages).
-"""
+"""A duel codemaker's secret form on the board."""
 
 import pytest
 
 from games import services
-from games.tests.factories import fresh
-from games.tests.pages import HTMX, board_url, browser, hx_csrf, is_partial, page, pegs, snapshot, text
+from games.tests.factories import fresh, make_room
+from games.tests.pages import (
+    HTMX,
+    board_url,
+    browser,
+    hx_csrf,
+    is_partial,
+    page,
+    pegs,
+    refused,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,43 +48,23 @@ def test_codemaker_sets_the_secret_with_htmx(alice):
     assert fresh(room).secret == [1, 1, 1, 1]
 
 
+# Each way the secret form is refused: (how alice's duel was made, who posts,
+# the form, the status code, the message).
+# fmt: off
+SECRET_REFUSED = {
+    "set-twice":          ({"secret": [0, 1, 2, 3]},     "alice", pegs([3, 3, 3, 3]), 409, "The secret is already set."),
+    "by-the-codebreaker": ({"join": ["bob"]},            "bob",   pegs([3, 3, 3, 3]), 403, "Only a duel's codemaker sets the secret."),
+    "a-missing-peg":      ({},                           "alice", {"peg_0": "1"},     400, "Pick a colour for every peg."),
+    "a-repeated-colour":  ({"allow_duplicates": False},  "alice", pegs([1, 1, 2, 3]), 400, None),
+}
+# fmt: on
+
+
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
-def test_setting_the_secret_twice_is_409(as_alice, alice, headers):
-    room = services.room_create(user=alice, mode="duel")
-    services.room_set_secret(room_code=room.code, user=alice, secret=[0, 1, 2, 3])
-    before = snapshot(room)
-
-    response = as_alice.post(board_url(room, "secret/"), pegs([3, 3, 3, 3]), headers=headers)
-
-    assert response.status_code == 409
-    assert "The secret is already set." in text(response)
-    assert snapshot(room) == before
-
-
-@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
-def test_codebreaker_setting_the_secret_is_403(as_bob, alice, bob, headers):
-    room = services.room_create(user=alice, mode="duel")
-    services.room_join(room_code=room.code, user=bob)
-    before = snapshot(room)
-
-    response = as_bob.post(board_url(room, "secret/"), pegs([3, 3, 3, 3]), headers=headers)
-
-    assert response.status_code == 403
-    assert "Only a duel's codemaker sets the secret." in text(response)
-    assert snapshot(room) == before
-
-
-def test_secret_with_a_missing_peg_is_400(as_alice, alice):
-    room = services.room_create(user=alice, mode="duel")
-    response = as_alice.post(board_url(room, "secret/"), {"peg_0": "1"})
-    assert response.status_code == 400
-    assert "Pick a colour for every peg." in response.content.decode()
-    assert fresh(room).secret is None
-
-
-def test_secret_that_repeats_a_colour_without_duplicates_is_400(as_alice, alice):
-    room = services.room_create(user=alice, mode="duel", allow_duplicates=False)
-    before = snapshot(room)
-    response = as_alice.post(board_url(room, "secret/"), pegs([1, 1, 2, 3]))
-    assert response.status_code == 400
-    assert snapshot(room) == before
+@pytest.mark.parametrize("case", SECRET_REFUSED)
+def test_refused_secret_rerenders_the_board_with_its_status(alice, bob, case, headers):
+    options, poster, data, status, message = SECRET_REFUSED[case]
+    users = {"alice": alice, "bob": bob}
+    options = {**options, "join": [users[name] for name in options.get("join", [])]}
+    room = make_room(alice, "duel", **options)
+    refused(browser(users[poster]), room, "secret/", data, headers=headers, status=status, message=message)
