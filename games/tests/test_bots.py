@@ -30,6 +30,15 @@ def add_bot(room: Room, owner, difficulty: str = "hard") -> Player:
     return services.bot_add(room_code=room.code, user=owner, difficulty=difficulty)
 
 
+def let_bots_play(room: Room, ticks: int):
+    """Run the bot loop `ticks` times, each far past any bot's thinking time; the last tick's time."""
+    now = room.started_at
+    for _ in range(ticks):
+        now += FAR
+        bots.tick(now=now)
+    return now
+
+
 def bot_players(room: Room) -> list[Player]:
     return list(room.players.filter(user__bot_difficulty__in=["easy", "hard"]).select_related("user"))
 
@@ -150,10 +159,7 @@ def test_bots_wait_for_their_pace(alice, bob, settings):
 def test_hard_bot_solves_a_race_within_five_guesses(alice, bob):
     room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
     (bot,) = bot_players(room)
-    now = room.started_at
-    for _ in range(room.max_guesses + 2):
-        now += FAR
-        bots.tick(now=now)
+    now = let_bots_play(room, room.max_guesses + 2)
     bot.refresh_from_db()
     assert bot.status == Player.Status.SOLVED
     assert bot.guesses_used <= 5
@@ -168,10 +174,7 @@ def test_hard_bot_solves_a_race_within_five_guesses(alice, bob):
 def test_easy_bot_guesses_fit_its_feedback(alice, bob):
     room = make_room(alice, "race", "playing", join=[bob], bots=["easy"])
     (bot,) = bot_players(room)
-    now = room.started_at
-    for _ in range(room.max_guesses):
-        now += FAR
-        bots.tick(now=now)
+    let_bots_play(room, room.max_guesses)
     history = list(Guess.objects.filter(player=bot).order_by("number"))
     assert history
     for i, later in enumerate(history):
@@ -184,10 +187,7 @@ def test_race_ends_when_the_last_human_leaves(alice, bob):
     room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
     services.room_leave(room_code=room.code, user=alice)
     services.room_leave(room_code=room.code, user=bob)
-    now = room.started_at
-    for _ in range(room.max_guesses + 1):
-        now += FAR
-        bots.tick(now=now)
+    now = let_bots_play(room, room.max_guesses + 1)
     room.refresh_from_db()
     assert room.status == Room.Status.FINISHED
     assert bots.tick(now=now + FAR) == 0
@@ -251,10 +251,7 @@ def test_bot_form_is_absent_for_non_owners_and_other_modes(alice, bob):
 
 def test_bots_race_people_but_stay_off_the_leaderboard(alice, bob, anon_api):
     room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
-    now = room.started_at
-    for _ in range(room.max_guesses + 2):
-        now += FAR
-        bots.tick(now=now)
+    let_bots_play(room, room.max_guesses + 2)
     room.refresh_from_db()
     for human in (alice, bob):
         services.room_leave(room_code=room.code, user=human)

@@ -281,19 +281,21 @@ async def test_no_origin_with_valid_token_is_accepted_as_a_native_client(ws, ali
 # --- 4404 ----------------------------------------------------------------------------
 
 
-async def test_unknown_room_is_closed_4404(ws, alice):
-    token = await db(_token_for)(alice)
-    comm, connected, _ = await ws.open("/ws/rooms/ZZZZZZ/", token=token)
+async def assert_path_closes_4404(ws, user, path: str) -> None:
+    """`user`'s socket on `path` is accepted, then closed 4404: no such room for them."""
+    token = await db(_token_for)(user)
+    comm, connected, _ = await ws.open(path, token=token)
     assert connected
     await assert_closed(comm, 4404)
+
+
+async def test_unknown_room_is_closed_4404(ws, alice):
+    await assert_path_closes_4404(ws, alice, "/ws/rooms/ZZZZZZ/")
 
 
 async def test_private_room_of_others_is_closed_4404(ws, alice, bob):
     code = await make_room(alice, private=True)
-    token = await db(_token_for)(bob)
-    comm, connected, _ = await ws.open(f"/ws/rooms/{code}/", token=token)
-    assert connected
-    await assert_closed(comm, 4404)
+    await assert_path_closes_4404(ws, bob, f"/ws/rooms/{code}/")
 
 
 # Room codes that are not well-formed (SPEC §4): each closes 4404 like an
@@ -304,10 +306,7 @@ MALFORMED_CODES = ["AB'CD", "%20", "%C3%A9", "A" * 95, "ABC.DE", "ABCDE%00", "AB
 @pytest.mark.parametrize("suffix", ["", "html/"], ids=["json", "html"])
 @pytest.mark.parametrize("code", MALFORMED_CODES, ids=range(len(MALFORMED_CODES)))
 async def test_malformed_room_code_in_the_path_is_closed_4404(ws, alice, code, suffix):
-    token = await db(_token_for)(alice)
-    comm, connected, _ = await ws.open(f"/ws/rooms/{code}/{suffix}", token=token)
-    assert connected
-    await assert_closed(comm, 4404)
+    await assert_path_closes_4404(ws, alice, f"/ws/rooms/{code}/{suffix}")
 
 
 async def test_lower_case_room_code_in_the_path_finds_the_room(ws, alice):
@@ -317,10 +316,7 @@ async def test_lower_case_room_code_in_the_path_finds_the_room(ws, alice):
 
 
 async def test_any_other_ws_path_is_closed_4404(ws, alice):
-    token = await db(_token_for)(alice)
-    comm, connected, _ = await ws.open("/ws/nowhere/", token=token)
-    assert connected
-    await assert_closed(comm, 4404)
+    await assert_path_closes_4404(ws, alice, "/ws/nowhere/")
 
 
 # --- room.state -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from knox.models import AuthToken
 
 from games import services
 from games.models import Room
-from games.tests.factories import make_room, wrong_guess
+from games.tests.factories import make_room, submit_guess, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -144,8 +144,8 @@ def test_race_guess_budget_does_not_grow_with_guesses_made(
     """The same 8 queries for the 10th guess on a board as for the 1st."""
     room = started_race(alice, bob, carol)
     for _ in range(9):
-        services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
-        services.guess_submit(room_code=room.code, user=carol, guess=wrong_guess(room))
+        submit_guess(room, bob)
+        submit_guess(room, carol)
     with django_assert_num_queries(8):
         response = bob_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
     assert response.status_code == 201
@@ -155,11 +155,8 @@ def test_race_guess_budget_does_not_grow_with_guesses_made(
 def test_coop_guess_budget(alice, bob, alice_api, django_assert_num_queries):
     """A shared-board guess costs the same 8 queries as a race guess: its number comes from the
     room's guess counter, on the locked row, not from MAX(number) over the guesses (it was 11)."""
-    room = services.room_create(user=alice, mode="coop")
-    services.room_join(room_code=room.code, user=bob)
-    services.room_start(room_code=room.code, user=alice)
-    room.refresh_from_db()
-    services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
+    room = make_room(alice, "coop", "playing", join=[bob])
+    submit_guess(room, bob)
     with django_assert_num_queries(8):
         response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": wrong_guess(room)}, format="json")
     assert response.status_code == 201
