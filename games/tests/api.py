@@ -104,3 +104,13 @@ def no_new_rooms():
     before = (Room.objects.count(), Player.objects.count())
     yield
     assert (Room.objects.count(), Player.objects.count()) == before
+
+
+def refused(client: APIClient, code: str, action: str, data=None, *, status: int) -> dict:
+    """POST a room action that must be refused: `status`, the one error shape, nothing changed."""
+    with unchanged(code):
+        response = post(client, url(code, action), data)
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert {"detail", "code"} <= set(body), body
+    return body

@@ -13,7 +13,7 @@ from games.tests.api import (
     guess,
     players,
     post,
-    unchanged,
+    refused,
     url,
 )
 from games.tests.factories import secret_of, wrong_guess
@@ -145,17 +145,12 @@ def test_guess_looks_up_the_code_case_insensitively(alice_api, solo):
     ],
 )
 def test_bad_guess_is_400_and_stores_nothing(alice_api, solo, data):
-    with unchanged(solo):
-        response = post(alice_api, url(solo, "guesses"), data)
-    assert response.status_code == 400
+    refused(alice_api, solo, "guesses", data, status=400)
 
 
 def test_guess_repeating_a_colour_without_duplicates_is_400(alice_api):
     code = create(alice_api, mode="solo", allow_duplicates=False)["code"]
-    with unchanged(code):
-        response = post(alice_api, url(code, "guesses"), {"guess": [0, 1, 1, 2]})
-    assert response.status_code == 400
-    assert "detail" in response.json()
+    refused(alice_api, code, "guesses", {"guess": [0, 1, 1, 2]}, status=400)
 
 
 def test_bad_guess_error_does_not_reveal_the_secret(alice_api):
@@ -166,22 +161,16 @@ def test_bad_guess_error_does_not_reveal_the_secret(alice_api):
 
 
 def test_guess_by_spectator_is_403(carol_api, started_race):
-    with unchanged(started_race):
-        response = post(carol_api, url(started_race, "guesses"), {"guess": [0, 1, 2, 3]})
-    assert response.status_code == 403
-    assert "detail" in response.json()
+    refused(carol_api, started_race, "guesses", {"guess": [0, 1, 2, 3]}, status=403)
 
 
 def test_guess_in_private_room_by_outsider_is_404(alice_api, carol_api):
     code = create(alice_api, mode="solo", private=True)["code"]
-    with unchanged(code):
-        assert post(carol_api, url(code, "guesses"), {"guess": [0, 1, 2, 3]}).status_code == 404
+    refused(carol_api, code, "guesses", {"guess": [0, 1, 2, 3]}, status=404)
 
 
 def test_guess_by_duel_codemaker_is_403(alice_api, started_duel):
-    with unchanged(started_duel):
-        response = post(alice_api, url(started_duel, "guesses"), {"guess": [0, 1, 2, 3]})
-    assert response.status_code == 403
+    refused(alice_api, started_duel, "guesses", {"guess": [0, 1, 2, 3]}, status=403)
 
 
 def test_duel_codebreaker_guesses_and_codemaker_sees_them(alice_api, bob_api, started_duel):
@@ -192,25 +181,18 @@ def test_duel_codebreaker_guesses_and_codemaker_sees_them(alice_api, bob_api, st
 
 
 def test_guess_before_start_is_409(alice_api, race):
-    with unchanged(race):
-        response = post(alice_api, url(race, "guesses"), {"guess": [0, 1, 2, 3]})
-    assert response.status_code == 409
-    assert "detail" in response.json()
+    refused(alice_api, race, "guesses", {"guess": [0, 1, 2, 3]}, status=409)
 
 
 def test_guess_after_finish_is_409(alice_api, solo):
     guess(alice_api, solo, secret_of(solo))
-    with unchanged(solo):
-        response = post(alice_api, url(solo, "guesses"), {"guess": [0, 1, 2, 3]})
-    assert response.status_code == 409
+    refused(alice_api, solo, "guesses", {"guess": [0, 1, 2, 3]}, status=409)
 
 
 def test_guess_after_solving_in_a_race_is_409(alice_api, bob_api, started_race):
     guess(alice_api, started_race, secret_of(started_race))
     assert bob_api.get(url(started_race)).json()["status"] == "playing"
-    with unchanged(started_race):
-        response = post(alice_api, url(started_race, "guesses"), {"guess": wrong_guess(started_race)})
-    assert response.status_code == 409
+    refused(alice_api, started_race, "guesses", {"guess": wrong_guess(started_race)}, status=409)
 
 
 def test_guess_with_no_guesses_left_in_a_race_is_409(alice_api, bob_api):
@@ -219,14 +201,12 @@ def test_guess_with_no_guesses_left_in_a_race_is_409(alice_api, bob_api):
     call(alice_api, code, "start")
     assert guess(alice_api, code, wrong_guess(code))["remaining"] == 0
     assert players(alice_api.get(url(code)).json()) == {"alice": "out", "bob": "playing"}
-    with unchanged(code):
-        assert post(alice_api, url(code, "guesses"), {"guess": wrong_guess(code)}).status_code == 409
+    refused(alice_api, code, "guesses", {"guess": wrong_guess(code)}, status=409)
 
 
 def test_guess_after_leaving_is_409(alice_api, started_race):
     call(alice_api, started_race, "leave")
-    with unchanged(started_race):
-        assert post(alice_api, url(started_race, "guesses"), {"guess": [0, 1, 2, 3]}).status_code == 409
+    refused(alice_api, started_race, "guesses", {"guess": [0, 1, 2, 3]}, status=409)
 
 
 def test_coop_game_is_lost_when_the_shared_budget_is_spent(alice_api, bob_api):
@@ -238,8 +218,7 @@ def test_coop_game_is_lost_when_the_shared_budget_is_spent(alice_api, bob_api):
     room = alice_api.get(url(code)).json()
     assert room["status"] == "finished"
     assert room["winner"] is None
-    with unchanged(code):
-        assert post(alice_api, url(code, "guesses"), {"guess": [0, 1, 2, 3]}).status_code == 409
+    refused(alice_api, code, "guesses", {"guess": [0, 1, 2, 3]}, status=409)
 
 
 def test_guess_in_unknown_room_is_404(alice_api):
@@ -247,8 +226,7 @@ def test_guess_in_unknown_room_is_404(alice_api):
 
 
 def test_guess_without_token_is_401(anon_api, solo):
-    with unchanged(solo):
-        assert post(anon_api, url(solo, "guesses"), {"guess": [0, 1, 2, 3]}).status_code == 401
+    refused(anon_api, solo, "guesses", {"guess": [0, 1, 2, 3]}, status=401)
 
 
 # --- idempotency ----------------------------------------------------------------------

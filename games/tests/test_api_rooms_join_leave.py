@@ -2,7 +2,7 @@
 
 import pytest
 
-from games.tests.api import call, create, players, post, unchanged, url
+from games.tests.api import call, create, players, post, refused, url
 
 pytestmark = pytest.mark.django_db
 
@@ -32,27 +32,19 @@ def test_join_private_room_by_its_code(alice_api, bob_api):
 
 
 def test_join_full_room_is_409(carol_api, duel):
-    with unchanged(duel):
-        response = post(carol_api, url(duel, "join"))
-    assert response.status_code == 409
-    assert "detail" in response.json()
+    refused(carol_api, duel, "join", status=409)
 
 
 def test_join_twice_is_409(bob_api, race):
-    with unchanged(race):
-        response = post(bob_api, url(race, "join"))
-    assert response.status_code == 409
+    refused(bob_api, race, "join", status=409)
 
 
 def test_owner_joining_own_room_is_409(alice_api, race):
-    with unchanged(race):
-        assert post(alice_api, url(race, "join")).status_code == 409
+    refused(alice_api, race, "join", status=409)
 
 
 def test_join_started_room_is_409(carol_api, started_race):
-    with unchanged(started_race):
-        response = post(carol_api, url(started_race, "join"))
-    assert response.status_code == 409
+    refused(carol_api, started_race, "join", status=409)
 
 
 @pytest.mark.parametrize("code", ["ZZZZZZ", "%00"])
@@ -63,9 +55,7 @@ def test_join_unknown_room_is_404(bob_api, code):
 
 
 def test_join_with_a_body_is_400(carol_api, race):
-    with unchanged(race):
-        response = post(carol_api, url(race, "join"), {"seat": 2})
-    assert response.status_code == 400
+    refused(carol_api, race, "join", {"seat": 2}, status=400)
 
 
 # --- leave ----------------------------------------------------------------------------
@@ -109,14 +99,11 @@ def test_game_finishes_when_no_one_is_left_playing(alice_api, bob_api, started_r
 
 
 def test_leave_by_non_player_is_403(carol_api, race):
-    with unchanged(race):
-        response = post(carol_api, url(race, "leave"))
-    assert response.status_code == 403
+    refused(carol_api, race, "leave", status=403)
 
 
 def test_leave_finished_room_is_409(alice_api, finished_race):
-    with unchanged(finished_race):
-        assert post(alice_api, url(finished_race, "leave")).status_code == 409
+    refused(alice_api, finished_race, "leave", status=409)
 
 
 def test_leave_unknown_room_is_404(alice_api):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from games.tests.api import call, create, players, post, unchanged, url
+from games.tests.api import call, create, players, post, refused, unchanged, url
 from games.tests.factories import secret_of
 
 pytestmark = pytest.mark.django_db
@@ -23,26 +23,20 @@ def test_owner_starts_the_game(alice_api, race):
 
 
 def test_start_by_non_owner_player_is_403(bob_api, race):
-    with unchanged(race):
-        assert post(bob_api, url(race, "start")).status_code == 403
+    refused(bob_api, race, "start", status=403)
 
 
 def test_start_by_outsider_is_403(carol_api, race):
-    with unchanged(race):
-        assert post(carol_api, url(race, "start")).status_code == 403
+    refused(carol_api, race, "start", status=403)
 
 
 def test_start_with_too_few_players_is_409(alice_api):
     code = create(alice_api, mode="coop")["code"]
-    with unchanged(code):
-        response = post(alice_api, url(code, "start"))
-    assert response.status_code == 409
-    assert "detail" in response.json()
+    refused(alice_api, code, "start", status=409)
 
 
 def test_start_duel_before_the_secret_is_set_is_409(alice_api, duel):
-    with unchanged(duel):
-        assert post(alice_api, url(duel, "start")).status_code == 409
+    refused(alice_api, duel, "start", status=409)
 
 
 def test_start_duel_once_the_secret_is_set(alice_api, duel):
@@ -53,8 +47,7 @@ def test_start_duel_once_the_secret_is_set(alice_api, duel):
 
 
 def test_start_twice_is_409(alice_api, started_race):
-    with unchanged(started_race):
-        assert post(alice_api, url(started_race, "start")).status_code == 409
+    refused(alice_api, started_race, "start", status=409)
 
 
 def test_start_unknown_room_is_404(alice_api):
@@ -87,13 +80,11 @@ def test_setting_the_secret_twice_is_409(alice_api, duel):
 
 
 def test_secret_by_the_codebreaker_is_403(bob_api, duel):
-    with unchanged(duel):
-        assert post(bob_api, url(duel, "secret"), {"secret": [0, 1, 2, 3]}).status_code == 403
+    refused(bob_api, duel, "secret", {"secret": [0, 1, 2, 3]}, status=403)
 
 
 def test_secret_in_a_non_duel_room_is_403(alice_api, race):
-    with unchanged(race):
-        assert post(alice_api, url(race, "secret"), {"secret": [0, 1, 2, 3]}).status_code == 403
+    refused(alice_api, race, "secret", {"secret": [0, 1, 2, 3]}, status=403)
 
 
 @pytest.mark.parametrize(
@@ -110,17 +101,13 @@ def test_secret_in_a_non_duel_room_is_403(alice_api, race):
     ],
 )
 def test_invalid_secret_is_400(alice_api, duel, secret):
-    with unchanged(duel):
-        response = post(alice_api, url(duel, "secret"), {"secret": secret})
-    assert response.status_code == 400
+    refused(alice_api, duel, "secret", {"secret": secret}, status=400)
 
 
 def test_secret_repeating_a_colour_without_duplicates_is_400(alice_api, bob_api):
     code = create(alice_api, mode="duel", allow_duplicates=False)["code"]
     call(bob_api, code, "join")
-    with unchanged(code):
-        response = post(alice_api, url(code, "secret"), {"secret": [0, 1, 1, 2]})
-    assert response.status_code == 400
+    refused(alice_api, code, "secret", {"secret": [0, 1, 1, 2]}, status=400)
 
 
 def test_secret_with_unknown_field_is_400(alice_api, duel):
