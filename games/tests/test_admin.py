@@ -134,41 +134,42 @@ def test_room_list_query_count_does_not_grow_with_rooms(admin_client, alice, bob
 # --- search and filters -------------------------------------------------------------
 
 
+def assert_lists(client: Client, page: str, query: dict, *, shown: Room, hidden: Room) -> None:
+    """The admin changelist `page`, searched or filtered by `query`, lists `shown` and not `hidden`."""
+    html = client.get(url(page), query).content.decode()
+    assert shown.code in html
+    assert hidden.code not in html
+
+
 def test_search_by_code_finds_the_room(admin_client, solo, race_half_solved):
-    html = admin_client.get(url("games_room_changelist"), {"q": solo.code.lower()}).content.decode()
-    assert solo.code in html
-    assert race_half_solved.code not in html
+    assert_lists(
+        admin_client, "games_room_changelist", {"q": solo.code.lower()}, shown=solo, hidden=race_half_solved
+    )
 
 
 def test_search_by_owner_username_finds_the_room(admin_client, solo, race_half_solved):
-    html = admin_client.get(url("games_room_changelist"), {"q": "bob"}).content.decode()
-    assert race_half_solved.code in html
-    assert solo.code not in html
+    assert_lists(admin_client, "games_room_changelist", {"q": "bob"}, shown=race_half_solved, hidden=solo)
 
 
 def test_filter_by_status(admin_client, alice, bob):
-    playing = services.quick_play(user=alice)
-    waiting = services.room_create(user=bob, mode="coop")
-    html = admin_client.get(url("games_room_changelist"), {"status__exact": "waiting"}).content.decode()
-    assert waiting.code in html
-    assert playing.code not in html
+    playing = make_room(alice, "quick")
+    waiting = make_room(bob, "coop")
+    assert_lists(
+        admin_client, "games_room_changelist", {"status__exact": "waiting"}, shown=waiting, hidden=playing
+    )
 
 
 def test_filter_by_mode(admin_client, alice, bob):
-    solo = services.quick_play(user=alice)
-    race = services.room_create(user=bob, mode="race")
-    html = admin_client.get(url("games_room_changelist"), {"mode__exact": "race"}).content.decode()
-    assert race.code in html
-    assert solo.code not in html
+    solo = make_room(alice, "quick")
+    race = make_room(bob, "race")
+    assert_lists(admin_client, "games_room_changelist", {"mode__exact": "race"}, shown=race, hidden=solo)
 
 
 def test_player_search_by_username_and_room_code(admin_client, solo, race_half_solved):
-    html = admin_client.get(url("games_player_changelist"), {"q": "carol"}).content.decode()
-    assert race_half_solved.code in html
-    assert solo.code not in html
-    html = admin_client.get(url("games_guess_changelist"), {"q": solo.code}).content.decode()
-    assert solo.code in html
-    assert race_half_solved.code not in html
+    assert_lists(admin_client, "games_player_changelist", {"q": "carol"}, shown=race_half_solved, hidden=solo)
+    assert_lists(
+        admin_client, "games_guess_changelist", {"q": solo.code}, shown=solo, hidden=race_half_solved
+    )
 
 
 # --- the secret ---------------------------------------------------------------------

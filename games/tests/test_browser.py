@@ -196,10 +196,7 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    expect(page).to_have_url(LOBBY_URL)
-    expect(page.locator("header.site nav")).to_contain_text(username)
+    submit_and_land_signed_in(page, username)
 
 
 def sign_up(page: Page, username: str, password: str) -> None:
@@ -207,6 +204,11 @@ def sign_up(page: Page, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password1", password)
     page.fill("#id_password2", password)
+    submit_and_land_signed_in(page, username)
+
+
+def submit_and_land_signed_in(page: Page, username: str) -> None:
+    """Submit the page's form: the lobby follows, its header naming `username`."""
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     expect(page).to_have_url(LOBBY_URL)
