@@ -195,6 +195,14 @@ async def assert_quiet(comm) -> None:
     assert await comm.receive_nothing(timeout=QUIET)
 
 
+async def assert_refused_frame(comm, frame: dict, code: str) -> None:
+    """`frame` is answered with an error frame of `code`, and the socket stays open."""
+    await comm.send_json_to(frame)
+    error = await receive(comm)
+    assert (error["type"], error["code"]) == ("error", code)
+    await assert_alive(comm)
+
+
 async def move(comm, guess, request_id="r1") -> None:
     await comm.send_json_to({"type": "make_move", "guess": guess, "request_id": request_id})
 
@@ -632,10 +640,7 @@ async def test_resync_more_than_500_events_behind_gets_a_fresh_room_state(ws, al
 async def test_resync_with_a_bad_since_is_invalid(ws, alice, since):
     code = await make_room(alice)
     comm, _ = await ws.room(alice, code)
-    await comm.send_json_to({"type": "resync", "since": since})
-    error = await receive(comm)
-    assert (error["type"], error["code"]) == ("error", "invalid")
-    await assert_alive(comm)
+    await assert_refused_frame(comm, {"type": "resync", "since": since}, "invalid")
 
 
 # --- gaps and duplicates ----------------------------------------------------------------------------
@@ -698,10 +703,7 @@ async def test_chat_reaches_every_socket_as_typed_and_is_stored(ws, alice, bob, 
 async def test_chat_of_bad_length_is_invalid(ws, alice, text):
     code = await make_room(alice)
     comm, _ = await ws.room(alice, code)
-    await comm.send_json_to({"type": "chat", "text": text})
-    error = await receive(comm)
-    assert (error["type"], error["code"]) == ("error", "invalid")
-    await assert_alive(comm)
+    await assert_refused_frame(comm, {"type": "chat", "text": text}, "invalid")
     assert await db(lambda: ChatMessage.objects.filter(room__code=code).count())() == 0
 
 
@@ -713,10 +715,7 @@ async def test_chat_over_the_rate_is_throttled(ws, alice, settings):
     for n in (1, 2):
         await comm.send_json_to({"type": "chat", "text": f"hello {n}"})
         assert (await receive(comm))["event"] == "chat"
-    await comm.send_json_to({"type": "chat", "text": "hello 3"})
-    error = await receive(comm)
-    assert (error["type"], error["code"]) == ("error", "throttled")
-    await assert_alive(comm)
+    await assert_refused_frame(comm, {"type": "chat", "text": "hello 3"}, "throttled")
 
 
 # --- malformed frames ------------------------------------------------------------------------------------

@@ -6,16 +6,7 @@ from django.test import Client
 from games import services
 from games.models import Guess
 from games.tests.factories import make_room, secret_of, solve, wrong_guess
-from games.tests.pages import (
-    HTMX,
-    board_url,
-    browser,
-    hx_csrf,
-    is_partial,
-    page,
-    pegs,
-    refused,
-)
+from games.tests.pages import HTMX, board_url, browser, hx_csrf, is_partial, page, pegs, refused
 
 pytestmark = pytest.mark.django_db
 

@@ -4,16 +4,7 @@ import pytest
 
 from games import services
 from games.tests.factories import fresh, make_room
-from games.tests.pages import (
-    HTMX,
-    board_url,
-    browser,
-    hx_csrf,
-    is_partial,
-    page,
-    pegs,
-    refused,
-)
+from games.tests.pages import HTMX, board_url, browser, hx_csrf, is_partial, page, pegs, refused
 
 pytestmark = pytest.mark.django_db
 
