@@ -9,6 +9,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from games.models import Guess, Room
+from games.tests.factories import secret_of, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -217,8 +218,8 @@ def test_me_returns_id_username_and_empty_stats(alice):
 
 def test_me_stats_count_a_won_solo_game(alice_api):
     code = alice_api.post("/api/v1/quick-play/", {}, format="json").json()["code"]
-    secret = Room.objects.get(code=code).secret
-    wrong = [(peg + 1) % 6 for peg in secret]
+    secret = secret_of(code)
+    wrong = wrong_guess(code)
     assert (
         alice_api.post(f"/api/v1/rooms/{code}/guesses/", {"guess": wrong}, format="json").status_code == 201
     )
@@ -358,7 +359,7 @@ def test_third_register_in_a_minute_is_429_with_retry_after(settings):
 
 def test_third_guess_in_a_minute_is_429_with_retry_after(settings, alice_api):
     code = alice_api.post("/api/v1/quick-play/", {}, format="json").json()["code"]
-    wrong = [(peg + 1) % 6 for peg in Room.objects.get(code=code).secret]
+    wrong = wrong_guess(code)
     set_rate(settings, "guess", "2/min")
     url = f"/api/v1/rooms/{code}/guesses/"
     assert alice_api.post(url, {"guess": wrong}, format="json").status_code == 201
@@ -371,7 +372,7 @@ def test_third_guess_in_a_minute_is_429_with_retry_after(settings, alice_api):
 
 def test_guess_throttle_does_not_limit_reading_guesses(settings, alice_api):
     code = alice_api.post("/api/v1/quick-play/", {}, format="json").json()["code"]
-    wrong = [(peg + 1) % 6 for peg in Room.objects.get(code=code).secret]
+    wrong = wrong_guess(code)
     set_rate(settings, "guess", "1/min")
     url = f"/api/v1/rooms/{code}/guesses/"
     assert alice_api.post(url, {"guess": wrong}, format="json").status_code == 201
@@ -383,8 +384,8 @@ def test_guess_throttle_is_per_user(settings, alice_api, bob_api):
     alice_code = alice_api.post("/api/v1/quick-play/", {}, format="json").json()["code"]
     bob_code = bob_api.post("/api/v1/quick-play/", {}, format="json").json()["code"]
     set_rate(settings, "guess", "1/min")
-    alice_wrong = [(peg + 1) % 6 for peg in Room.objects.get(code=alice_code).secret]
-    bob_wrong = [(peg + 1) % 6 for peg in Room.objects.get(code=bob_code).secret]
+    alice_wrong = wrong_guess(alice_code)
+    bob_wrong = wrong_guess(bob_code)
     assert (
         alice_api.post(
             f"/api/v1/rooms/{alice_code}/guesses/", {"guess": alice_wrong}, format="json"

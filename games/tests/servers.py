@@ -206,6 +206,26 @@ def _port_taken(log_path: Path) -> bool:
     return False
 
 
+def spawn_daphne(
+    port: int, log_path: Path, env: dict[str, str], *, verbosity: str | None = "0"
+) -> LiveServer:
+    """daphne on 127.0.0.1:`port` serving config.asgi, its output in `log_path`; not yet known to answer.
+
+    verbosity None keeps daphne's default, as `make run` does.
+    """
+    flags = ["-v", verbosity] if verbosity is not None else []
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            [*daphne_command(), *flags, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return LiveServer(port=port, process=process, log_path=log_path, env=env)
+
+
 @contextlib.contextmanager
 def live_server(
     extra_env: dict[str, str] | None = None, *, start_timeout: float = START_TIMEOUT
@@ -220,25 +240,8 @@ def live_server(
         for attempt in range(1, START_ATTEMPTS + 1):
             port = free_port()
             log_path = Path(tmp) / f"daphne-{port}.log"
-            with log_path.open("wb") as log:
-                process = subprocess.Popen(  # noqa: S603 - our own command line
-                    [
-                        *daphne_command(),
-                        "-v",
-                        "0",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        "config.asgi:application",
-                    ],
-                    cwd=settings.BASE_DIR,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            server = LiveServer(port=port, process=process, log_path=log_path, env=env)
+            server = spawn_daphne(port, log_path, env)
+            process = server.process
             try:
                 _wait_until_healthy(server, start_timeout)
             except ServerFailed:

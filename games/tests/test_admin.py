@@ -18,6 +18,7 @@ from django.urls import reverse
 from accounts.services import token_issue
 from games import services
 from games.models import Guess, Player, Room, RoomEvent
+from games.tests.factories import fresh, make_room, solve, submit_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -29,14 +30,6 @@ def url(name: str, *args) -> str:
 def rendered(code: list[int]) -> str:
     """How a code appears in the page: its JSON list."""
     return json.dumps(code)
-
-
-def a_wrong_guess(room: Room) -> list[int]:
-    return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
-
-
-def fresh(room: Room) -> Room:
-    return Room.objects.get(pk=room.pk)
 
 
 @pytest.fixture
@@ -61,21 +54,15 @@ def staff_client(staffer):
 @pytest.fixture
 def solo(alice):
     """A running solo room with one wrong guess."""
-    room = services.quick_play(user=alice)
-    room = fresh(room)
-    services.guess_submit(room_code=room.code, user=alice, guess=a_wrong_guess(room))
-    return fresh(room)
+    return make_room(alice, "quick", "playing", wrong_guesses=1)
 
 
 @pytest.fixture
 def race_half_solved(bob, carol):
     """A running race in which bob has solved (his last guess is the secret) and carol plays on."""
-    room = services.room_create(user=bob, mode="race", name="Friday race")
-    services.room_join(room_code=room.code, user=carol)
-    services.room_start(room_code=room.code, user=bob)
-    room = fresh(room)
-    services.guess_submit(room_code=room.code, user=carol, guess=a_wrong_guess(room))
-    services.guess_submit(room_code=room.code, user=bob, guess=room.secret)
+    room = make_room(bob, "race", "playing", join=[carol], name="Friday race")
+    submit_guess(room, carol)
+    solve(room, bob)
     room = fresh(room)
     assert room.status == Room.Status.PLAYING
     return room
@@ -147,41 +134,42 @@ def test_room_list_query_count_does_not_grow_with_rooms(admin_client, alice, bob
 # --- search and filters -------------------------------------------------------------
 
 
+def assert_lists(client: Client, page: str, query: dict, *, shown: Room, hidden: Room) -> None:
+    """The admin changelist `page`, searched or filtered by `query`, lists `shown` and not `hidden`."""
+    html = client.get(url(page), query).content.decode()
+    assert shown.code in html
+    assert hidden.code not in html
+
+
 def test_search_by_code_finds_the_room(admin_client, solo, race_half_solved):
-    html = admin_client.get(url("games_room_changelist"), {"q": solo.code.lower()}).content.decode()
-    assert solo.code in html
-    assert race_half_solved.code not in html
+    assert_lists(
+        admin_client, "games_room_changelist", {"q": solo.code.lower()}, shown=solo, hidden=race_half_solved
+    )
 
 
 def test_search_by_owner_username_finds_the_room(admin_client, solo, race_half_solved):
-    html = admin_client.get(url("games_room_changelist"), {"q": "bob"}).content.decode()
-    assert race_half_solved.code in html
-    assert solo.code not in html
+    assert_lists(admin_client, "games_room_changelist", {"q": "bob"}, shown=race_half_solved, hidden=solo)
 
 
 def test_filter_by_status(admin_client, alice, bob):
-    playing = services.quick_play(user=alice)
-    waiting = services.room_create(user=bob, mode="coop")
-    html = admin_client.get(url("games_room_changelist"), {"status__exact": "waiting"}).content.decode()
-    assert waiting.code in html
-    assert playing.code not in html
+    playing = make_room(alice, "quick")
+    waiting = make_room(bob, "coop")
+    assert_lists(
+        admin_client, "games_room_changelist", {"status__exact": "waiting"}, shown=waiting, hidden=playing
+    )
 
 
 def test_filter_by_mode(admin_client, alice, bob):
-    solo = services.quick_play(user=alice)
-    race = services.room_create(user=bob, mode="race")
-    html = admin_client.get(url("games_room_changelist"), {"mode__exact": "race"}).content.decode()
-    assert race.code in html
-    assert solo.code not in html
+    solo = make_room(alice, "quick")
+    race = make_room(bob, "race")
+    assert_lists(admin_client, "games_room_changelist", {"mode__exact": "race"}, shown=race, hidden=solo)
 
 
 def test_player_search_by_username_and_room_code(admin_client, solo, race_half_solved):
-    html = admin_client.get(url("games_player_changelist"), {"q": "carol"}).content.decode()
-    assert race_half_solved.code in html
-    assert solo.code not in html
-    html = admin_client.get(url("games_guess_changelist"), {"q": solo.code}).content.decode()
-    assert solo.code in html
-    assert race_half_solved.code not in html
+    assert_lists(admin_client, "games_player_changelist", {"q": "carol"}, shown=race_half_solved, hidden=solo)
+    assert_lists(
+        admin_client, "games_guess_changelist", {"q": solo.code}, shown=solo, hidden=race_half_solved
+    )
 
 
 # --- the secret ---------------------------------------------------------------------

@@ -4,6 +4,7 @@ import pytest
 
 from games import rules, services
 from games.models import Room, RoomEvent
+from games.tests.factories import make_room, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +28,11 @@ def test_first_hint_counts_every_code_and_suggests_knuths_opening(alice_api, ali
 
 
 def test_hint_after_guesses_counts_the_consistent_codes(alice_api, alice):
-    room = services.quick_play(user=alice)
-    room.refresh_from_db()
+    room = make_room(alice, "quick")
     history = []
     # Two guesses that differ from the secret in every peg, so neither ends the game.
     for shift in (1, 2):
-        guess = [(colour + shift) % 6 for colour in room.secret]
+        guess = wrong_guess(room, shift=shift)
         result = services.guess_submit(room_code=room.code, user=alice, guess=guess)
         history.append((guess, rules.Feedback(result.exact, result.misplaced)))
 
@@ -103,10 +103,8 @@ def test_hint_needs_a_token(anon_api, alice):
 
 
 def test_hint_in_the_largest_space_answers_with_a_valid_code(alice_api, alice):
-    room = services.quick_play(user=alice, code_length=8, colors=10, max_guesses=20)
-    room.refresh_from_db()
-    guess = [(c + 1) % 10 for c in room.secret]
-    services.guess_submit(room_code=room.code, user=alice, guess=guess)
+    room = make_room(alice, "quick", code_length=8, colors=10, max_guesses=20)
+    services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room))
     body = hint(alice_api, room.code).json()
     rules.validate_code(body["suggestion"], room.game_settings)
     assert body["possible"] >= 1

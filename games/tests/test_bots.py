@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from games import bots, rules, services
 from games.models import Guess, Player, Room, RoomEvent
+from games.tests.factories import make_room
 
 pytestmark = pytest.mark.django_db
 
@@ -25,23 +26,17 @@ def bots_url(code: str) -> str:
     return f"{ROOMS}{code}/bots/"
 
 
-def race(owner, **settings) -> Room:
-    return services.room_create(user=owner, mode=Room.Mode.RACE, **settings)
-
-
 def add_bot(room: Room, owner, difficulty: str = "hard") -> Player:
     return services.bot_add(room_code=room.code, user=owner, difficulty=difficulty)
 
 
-def started_race(owner, *difficulties: str, human=None) -> Room:
-    room = race(owner)
-    if human is not None:
-        services.room_join(room_code=room.code, user=human)
-    for difficulty in difficulties:
-        add_bot(room, owner, difficulty)
-    services.room_start(room_code=room.code, user=owner)
-    room.refresh_from_db()
-    return room
+def let_bots_play(room: Room, ticks: int):
+    """Run the bot loop `ticks` times, each far past any bot's thinking time; the last tick's time."""
+    now = room.started_at
+    for _ in range(ticks):
+        now += FAR
+        bots.tick(now=now)
+    return now
 
 
 def bot_players(room: Room) -> list[Player]:
@@ -52,7 +47,7 @@ def bot_players(room: Room) -> list[Player]:
 
 
 def test_owner_adds_a_bot_over_rest(alice, alice_api):
-    room = race(alice)
+    room = make_room(alice)
     response = alice_api.post(bots_url(room.code), {"difficulty": "hard"}, format="json")
     assert response.status_code == 201, response.content
     names = [p["username"] for p in response.json()["players"]]
@@ -65,14 +60,14 @@ def test_owner_adds_a_bot_over_rest(alice, alice_api):
 
 
 def test_bot_cannot_sign_in(alice):
-    bot = add_bot(race(alice), alice).user
+    bot = add_bot(make_room(alice), alice).user
     assert not bot.has_usable_password()
     assert not bot.check_password("")
     assert not Client().login(username=bot.username, password="")
 
 
 def test_non_owner_cannot_add_a_bot_403(alice, bob, bob_api):
-    room = race(alice)
+    room = make_room(alice)
     services.room_join(room_code=room.code, user=bob)
     response = bob_api.post(bots_url(room.code), {"difficulty": "easy"}, format="json")
     assert response.status_code == 403
@@ -87,7 +82,7 @@ def test_bot_in_a_coop_room_is_403(alice, alice_api):
 
 
 def test_bot_in_a_started_race_is_409(alice, bob, alice_api):
-    room = started_race(alice, human=bob)
+    room = make_room(alice, "race", "playing", join=[bob])
     response = alice_api.post(bots_url(room.code), {"difficulty": "easy"}, format="json")
     assert response.status_code == 409
     # The refused join took the bot user it made down with it.
@@ -95,7 +90,7 @@ def test_bot_in_a_started_race_is_409(alice, bob, alice_api):
 
 
 def test_bot_in_a_full_race_is_409(alice, alice_api):
-    room = race(alice, max_players=2)
+    room = make_room(alice, max_players=2)
     add_bot(room, alice)
     response = alice_api.post(bots_url(room.code), {"difficulty": "easy"}, format="json")
     assert response.status_code == 409
@@ -110,7 +105,7 @@ def test_bot_in_unknown_room_is_404(alice_api):
 
 @pytest.mark.parametrize("data", [{"difficulty": "medium"}, {}, {"difficulty": "easy", "extra": 1}])
 def test_bad_difficulty_is_400_and_stores_nothing(alice, alice_api, data):
-    room = race(alice)
+    room = make_room(alice)
     users = get_user_model().objects.count()
     response = alice_api.post(bots_url(room.code), data, format="json")
     assert response.status_code == 400
@@ -123,7 +118,7 @@ def test_service_rejects_bad_difficulty(alice):
     from games.exceptions import InvalidMove
 
     with pytest.raises(InvalidMove) as excinfo:
-        services.bot_add(room_code=race(alice).code, user=alice, difficulty="medium")
+        services.bot_add(room_code=make_room(alice).code, user=alice, difficulty="medium")
     assert excinfo.value.field == "difficulty"
 
 
@@ -131,7 +126,7 @@ def test_service_rejects_bad_difficulty(alice):
 
 
 def test_tick_moves_each_due_bot_once_through_guess_submit(alice, bob):
-    room = started_race(alice, "easy", "hard", human=bob)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["easy", "hard"])
     version = room.version
     far = room.started_at + FAR
 
@@ -152,7 +147,7 @@ def test_tick_moves_each_due_bot_once_through_guess_submit(alice, bob):
 
 def test_bots_wait_for_their_pace(alice, bob, settings):
     settings.BOT_PACE_SECONDS = 5
-    room = started_race(alice, "hard", human=bob)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
     assert bots.tick(now=room.started_at + timedelta(seconds=1)) == 0
     assert not Guess.objects.filter(room=room).exists()
     assert bots.tick(now=room.started_at + timedelta(seconds=5)) == 1
@@ -162,12 +157,9 @@ def test_bots_wait_for_their_pace(alice, bob, settings):
 
 
 def test_hard_bot_solves_a_race_within_five_guesses(alice, bob):
-    room = started_race(alice, "hard", human=bob)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
     (bot,) = bot_players(room)
-    now = room.started_at
-    for _ in range(room.max_guesses + 2):
-        now += FAR
-        bots.tick(now=now)
+    now = let_bots_play(room, room.max_guesses + 2)
     bot.refresh_from_db()
     assert bot.status == Player.Status.SOLVED
     assert bot.guesses_used <= 5
@@ -180,12 +172,9 @@ def test_hard_bot_solves_a_race_within_five_guesses(alice, bob):
 
 
 def test_easy_bot_guesses_fit_its_feedback(alice, bob):
-    room = started_race(alice, "easy", human=bob)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["easy"])
     (bot,) = bot_players(room)
-    now = room.started_at
-    for _ in range(room.max_guesses):
-        now += FAR
-        bots.tick(now=now)
+    let_bots_play(room, room.max_guesses)
     history = list(Guess.objects.filter(player=bot).order_by("number"))
     assert history
     for i, later in enumerate(history):
@@ -195,26 +184,23 @@ def test_easy_bot_guesses_fit_its_feedback(alice, bob):
 
 
 def test_race_ends_when_the_last_human_leaves(alice, bob):
-    room = started_race(alice, "hard", human=bob)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
     services.room_leave(room_code=room.code, user=alice)
     services.room_leave(room_code=room.code, user=bob)
-    now = room.started_at
-    for _ in range(room.max_guesses + 1):
-        now += FAR
-        bots.tick(now=now)
+    now = let_bots_play(room, room.max_guesses + 1)
     room.refresh_from_db()
     assert room.status == Room.Status.FINISHED
     assert bots.tick(now=now + FAR) == 0
 
 
 def test_bots_in_a_waiting_room_do_not_move(alice):
-    room = race(alice)
+    room = make_room(alice)
     add_bot(room, alice)
     assert bots.tick(now=timezone.now() + FAR) == 0
 
 
 def test_run_bots_once_runs_a_tick(alice, bob):
-    room = started_race(alice, "hard", human=bob)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
     room.started_at -= FAR
     room.save(update_fields=["started_at"])
     call_command("run_bots", "--once")
@@ -225,7 +211,7 @@ def test_run_bots_once_runs_a_tick(alice, bob):
 
 
 def test_owner_adds_a_bot_from_the_board(alice):
-    room = race(alice)
+    room = make_room(alice)
     client = Client()
     client.force_login(alice)
     page = client.get(f"/rooms/{room.code}/").content.decode()
@@ -240,7 +226,7 @@ def test_owner_adds_a_bot_from_the_board(alice):
 
 
 def test_board_bot_form_errors_rerender_with_status(alice):
-    room = race(alice)
+    room = make_room(alice)
     client = Client()
     client.force_login(alice)
     response = client.post(f"/rooms/{room.code}/bots/", {"difficulty": "medium"})
@@ -250,7 +236,7 @@ def test_board_bot_form_errors_rerender_with_status(alice):
 
 
 def test_bot_form_is_absent_for_non_owners_and_other_modes(alice, bob):
-    room = race(alice)
+    room = make_room(alice)
     services.room_join(room_code=room.code, user=bob)
     client = Client()
     client.force_login(bob)
@@ -264,11 +250,8 @@ def test_bot_form_is_absent_for_non_owners_and_other_modes(alice, bob):
 
 
 def test_bots_race_people_but_stay_off_the_leaderboard(alice, bob, anon_api):
-    room = started_race(alice, "hard", human=bob)
-    now = room.started_at
-    for _ in range(room.max_guesses + 2):
-        now += FAR
-        bots.tick(now=now)
+    room = make_room(alice, "race", "playing", join=[bob], bots=["hard"])
+    let_bots_play(room, room.max_guesses + 2)
     room.refresh_from_db()
     for human in (alice, bob):
         services.room_leave(room_code=room.code, user=human)

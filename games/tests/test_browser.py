@@ -36,7 +36,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from games import rules
 from games.boards import colours
-from games.models import Room
+from games.tests.factories import secret_of, wrong_guess
 from games.tests.servers import LiveServer, live_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -196,10 +196,7 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    expect(page).to_have_url(LOBBY_URL)
-    expect(page.locator("header.site nav")).to_contain_text(username)
+    submit_and_land_signed_in(page, username)
 
 
 def sign_up(page: Page, username: str, password: str) -> None:
@@ -207,6 +204,11 @@ def sign_up(page: Page, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password1", password)
     page.fill("#id_password2", password)
+    submit_and_land_signed_in(page, username)
+
+
+def submit_and_land_signed_in(page: Page, username: str) -> None:
+    """Submit the page's form: the lobby follows, its header naming `username`."""
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     expect(page).to_have_url(LOBBY_URL)
@@ -216,17 +218,6 @@ def sign_up(page: Page, username: str, password: str) -> None:
 def room_code(page: Page) -> str:
     expect(page).to_have_url(re.compile(r"/rooms/[^/]+/$"))
     return page.locator("#live").get_attribute("data-room")
-
-
-def secret_of(code: str) -> list[int]:
-    """Only to steer the guesses."""
-    return list(Room.objects.get(code=code).secret)
-
-
-def wrong(secret: list[int], colors: int, shift: int) -> list[int]:
-    """A code that differs from the secret in every peg."""
-    assert shift % colors
-    return [(c + shift) % colors for c in secret]
 
 
 def peg_texts(code: list[int], colors: int = 6) -> list[str]:
@@ -386,7 +377,7 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
         page.evaluate("window.__sameDocument = true")
 
     secret = secret_of(code)
-    a1, b1, b2 = wrong(secret, 6, 1), wrong(secret, 6, 2), wrong(secret, 6, 3)
+    a1, b1, b2 = wrong_guess(code, shift=1), wrong_guess(code, shift=2), wrong_guess(code, shift=3)
 
     # Bob half-picks a guess; Alice's guess must not wipe it.
     bob.select_option("#guess-form select[name=peg_0]", str(b1[0]))
@@ -491,7 +482,7 @@ def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
         wait_settled(page, before)
 
     # Digits pick, Backspace removes the last peg.
-    first, second = wrong(secret, 6, 1), wrong(secret, 6, 2)
+    first, second = wrong_guess(code, shift=1), wrong_guess(code, shift=2)
     focus_body()
     page.keyboard.press(key_for(first[0]))
     page.keyboard.press(key_for(second[1]))
@@ -541,7 +532,7 @@ def test_a_visitor_plays_as_a_guest_then_replays_the_game_with_the_arrow_keys(op
     expect(page.locator("header.site nav")).to_contain_text("guest-")
     wait_socket_open(page)
     secret = secret_of(code)
-    for guess in (wrong(secret, 6, 1), secret):
+    for guess in (wrong_guess(code, shift=1), secret):
         click_guess(page, guess)
     expect(page.locator("#room-status")).to_have_text("finished")
 
@@ -590,7 +581,7 @@ def test_solo_game_without_javascript(open_tab, make_server_user):
     secret = secret_of(code)
     rows = page.locator("#boards .row")
 
-    for n, guess in enumerate([wrong(secret, 6, 1), wrong(secret, 6, 3), secret], start=1):
+    for n, guess in enumerate([wrong_guess(code, shift=1), wrong_guess(code, shift=3), secret], start=1):
         expect(page.locator(".secret")).to_have_count(0)
         for i, colour in enumerate(guess):
             page.select_option(f"#guess-form select[name=peg_{i}]", str(colour))

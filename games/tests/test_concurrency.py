@@ -13,6 +13,7 @@ from django.db import connection
 from games import services
 from games.exceptions import GameError
 from games.models import Guess, Room, RoomEvent
+from games.tests.factories import make_room, wrong_guess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.realdb]
 
@@ -40,11 +41,6 @@ def run_concurrently(calls):
     return outcomes
 
 
-def a_wrong_guess(room: Room) -> list[int]:
-    """A valid guess that is not the secret, so no guess ends the game early."""
-    return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
-
-
 def assert_contiguous_log(room: Room) -> list[str]:
     room.refresh_from_db()
     versions = list(RoomEvent.objects.filter(room=room).order_by("version").values_list("version", flat=True))
@@ -53,11 +49,8 @@ def assert_contiguous_log(room: Room) -> list[str]:
 
 
 def test_fifty_concurrent_coop_guesses_store_exactly_the_budget(alice, bob):
-    room = services.room_create(user=alice, mode="coop", max_guesses=10)
-    services.room_join(room_code=room.code, user=bob)
-    services.room_start(room_code=room.code, user=alice)
-    room.refresh_from_db()
-    guess = a_wrong_guess(room)
+    room = make_room(alice, "coop", "playing", join=[bob], max_guesses=10)
+    guess = wrong_guess(room)
 
     calls = [
         (lambda user=user: services.guess_submit(room_code=room.code, user=user, guess=guess))
@@ -81,12 +74,8 @@ def test_fifty_concurrent_coop_guesses_store_exactly_the_budget(alice, bob):
 
 
 def test_concurrent_race_guesses_keep_every_board_and_version_apart(alice, bob, carol):
-    room = services.room_create(user=alice, mode="race", max_guesses=10)
-    services.room_join(room_code=room.code, user=bob)
-    services.room_join(room_code=room.code, user=carol)
-    services.room_start(room_code=room.code, user=alice)
-    room.refresh_from_db()
-    guess = a_wrong_guess(room)
+    room = make_room(alice, "race", "playing", join=[bob, carol], max_guesses=10)
+    guess = wrong_guess(room)
 
     calls = [
         (lambda user=user: services.guess_submit(room_code=room.code, user=user, guess=guess))

@@ -33,6 +33,7 @@ from rest_framework.test import APIClient
 from config.asgi import application
 from games import events, rules, services
 from games.models import ChatMessage, Guess, Room, RoomEvent
+from games.tests import factories
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -77,21 +78,6 @@ def _api_for(user, token: str | None = None) -> APIClient:
     return client
 
 
-def _room(owner, mode="race", *, join=(), start=False, private=False, max_players=None, secret=None) -> str:
-    room = services.room_create(user=owner, mode=mode, private=private, max_players=max_players)
-    if secret is not None:
-        services.room_set_secret(room_code=room.code, user=owner, secret=secret)
-    for user in join:
-        services.room_join(room_code=room.code, user=user)
-    if start:
-        services.room_start(room_code=room.code, user=owner)
-    return room.code
-
-
-def _secret(code: str) -> list[int]:
-    return Room.objects.get(code=code).secret
-
-
 def _version(code: str) -> int:
     return Room.objects.get(code=code).version
 
@@ -112,13 +98,13 @@ def _chatter(code: str, user, n: int) -> None:
             services.chat_post(room_code=code, user=user, text=f"line {i}")
 
 
-def wrong(secret: list[int]) -> list[int]:
-    """A guess that is certainly not the secret (so it cannot end a game by luck)."""
-    return [(c + 1) % 6 for c in secret]
+async def make_room(owner, mode="race", status=None, **options) -> str:
+    """factories.make_room in the database thread: the new room's code."""
+    return (await db(factories.make_room)(owner, mode, status, **options)).code
 
 
-make_room = db(_room)
-secret_of = db(_secret)
+secret_of = db(factories.secret_of)
+wrong_guess_of = db(factories.wrong_guess)
 version_of = db(_version)
 guess_count = db(_guess_count)
 submit = db(services.guess_submit)
@@ -209,6 +195,14 @@ async def assert_quiet(comm) -> None:
     assert await comm.receive_nothing(timeout=QUIET)
 
 
+async def assert_refused_frame(comm, frame: dict, code: str) -> None:
+    """`frame` is answered with an error frame of `code`, and the socket stays open."""
+    await comm.send_json_to(frame)
+    error = await receive(comm)
+    assert (error["type"], error["code"]) == ("error", code)
+    await assert_alive(comm)
+
+
 async def move(comm, guess, request_id="r1") -> None:
     await comm.send_json_to({"type": "make_move", "guess": guess, "request_id": request_id})
 
@@ -295,19 +289,21 @@ async def test_no_origin_with_valid_token_is_accepted_as_a_native_client(ws, ali
 # --- 4404 ----------------------------------------------------------------------------
 
 
-async def test_unknown_room_is_closed_4404(ws, alice):
-    token = await db(_token_for)(alice)
-    comm, connected, _ = await ws.open("/ws/rooms/ZZZZZZ/", token=token)
+async def assert_path_closes_4404(ws, user, path: str) -> None:
+    """`user`'s socket on `path` is accepted, then closed 4404: no such room for them."""
+    token = await db(_token_for)(user)
+    comm, connected, _ = await ws.open(path, token=token)
     assert connected
     await assert_closed(comm, 4404)
+
+
+async def test_unknown_room_is_closed_4404(ws, alice):
+    await assert_path_closes_4404(ws, alice, "/ws/rooms/ZZZZZZ/")
 
 
 async def test_private_room_of_others_is_closed_4404(ws, alice, bob):
     code = await make_room(alice, private=True)
-    token = await db(_token_for)(bob)
-    comm, connected, _ = await ws.open(f"/ws/rooms/{code}/", token=token)
-    assert connected
-    await assert_closed(comm, 4404)
+    await assert_path_closes_4404(ws, bob, f"/ws/rooms/{code}/")
 
 
 # Room codes that are not well-formed (SPEC §4): each closes 4404 like an
@@ -318,10 +314,7 @@ MALFORMED_CODES = ["AB'CD", "%20", "%C3%A9", "A" * 95, "ABC.DE", "ABCDE%00", "AB
 @pytest.mark.parametrize("suffix", ["", "html/"], ids=["json", "html"])
 @pytest.mark.parametrize("code", MALFORMED_CODES, ids=range(len(MALFORMED_CODES)))
 async def test_malformed_room_code_in_the_path_is_closed_4404(ws, alice, code, suffix):
-    token = await db(_token_for)(alice)
-    comm, connected, _ = await ws.open(f"/ws/rooms/{code}/{suffix}", token=token)
-    assert connected
-    await assert_closed(comm, 4404)
+    await assert_path_closes_4404(ws, alice, f"/ws/rooms/{code}/{suffix}")
 
 
 async def test_lower_case_room_code_in_the_path_finds_the_room(ws, alice):
@@ -331,18 +324,15 @@ async def test_lower_case_room_code_in_the_path_finds_the_room(ws, alice):
 
 
 async def test_any_other_ws_path_is_closed_4404(ws, alice):
-    token = await db(_token_for)(alice)
-    comm, connected, _ = await ws.open("/ws/nowhere/", token=token)
-    assert connected
-    await assert_closed(comm, 4404)
+    await assert_path_closes_4404(ws, alice, "/ws/nowhere/")
 
 
 # --- room.state -----------------------------------------------------------------------
 
 
 async def test_room_state_is_the_rest_room_and_guesses_for_this_viewer(ws, alice, bob):
-    code = await make_room(alice, join=[bob], start=True)
-    await submit(room_code=code, user=alice, guess=wrong(await secret_of(code)))
+    code = await make_room(alice, "race", "playing", join=[bob])
+    await submit(room_code=code, user=alice, guess=await wrong_guess_of(code))
     _, state = await ws.room(bob, code)
     bob_api = await db(_api_for)(bob)
     room = await rest(bob_api, "get", f"/api/v1/rooms/{code}/")
@@ -354,7 +344,7 @@ async def test_room_state_is_the_rest_room_and_guesses_for_this_viewer(ws, alice
 
 
 async def test_room_state_hides_the_secret_from_players_while_running(ws, alice, bob):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     for user in (alice, bob):
         _, state = await ws.room(user, code)
         assert state["room"]["status"] == "playing"
@@ -362,7 +352,7 @@ async def test_room_state_hides_the_secret_from_players_while_running(ws, alice,
 
 
 async def test_duel_codemaker_sees_the_secret_in_room_state(ws, alice, bob):
-    code = await make_room(alice, "duel", join=[bob], start=True, secret=[0, 1, 2, 3])
+    code = await make_room(alice, "duel", "playing", join=[bob], secret=[0, 1, 2, 3])
     _, maker_state = await ws.room(alice, code)
     _, breaker_state = await ws.room(bob, code)
     assert maker_state["room"]["secret"] == [0, 1, 2, 3]
@@ -373,13 +363,13 @@ async def test_duel_codemaker_sees_the_secret_in_room_state(ws, alice, bob):
 
 
 async def test_make_move_is_accepted_with_request_id_and_the_rest_201_fields(ws, alice, bob):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     secret = await secret_of(code)
+    guess = await wrong_guess_of(code)
     bob_api = await db(_api_for)(bob)
-    created = await rest(bob_api, "post", f"/api/v1/rooms/{code}/guesses/", {"guess": wrong(secret)})
+    created = await rest(bob_api, "post", f"/api/v1/rooms/{code}/guesses/", {"guess": guess})
     assert created.status_code == 201
     comm, state = await ws.room(alice, code)
-    guess = wrong(secret)
     await move(comm, guess, "move-1")
     accepted = await receive(comm)
     feedback = rules.score(secret, guess)
@@ -398,8 +388,8 @@ async def test_make_move_is_accepted_with_request_id_and_the_rest_201_fields(ws,
 
 
 async def test_make_move_sends_the_guess_to_mover_and_other_player_with_the_next_version(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     mover, state = await ws.room(alice, code)
     other, _ = await ws.room(bob, code)
     await move(mover, guess)
@@ -414,8 +404,8 @@ async def test_make_move_sends_the_guess_to_mover_and_other_player_with_the_next
 
 
 async def test_retried_make_move_is_applied_once(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     comm, state = await ws.room(alice, code)
     await move(comm, guess, "same")
     first = await receive(comm)
@@ -433,7 +423,7 @@ async def test_retried_make_move_is_applied_once(ws, alice, bob):
     ids=["wrong-length", "string-colour", "bool-colour", "not-a-list"],
 )
 async def test_invalid_guess_is_error_invalid(ws, alice, bob, guess):
-    code = await make_room(alice, "coop", join=[bob], start=True)
+    code = await make_room(alice, "coop", "playing", join=[bob])
     comm, _ = await ws.room(alice, code)
     await move(comm, guess, "bad-1")
     error = await receive(comm)
@@ -472,21 +462,21 @@ async def test_a_malformed_make_move_is_invalid_and_not_counted_as_a_move(ws, al
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "guess": "1/min"},
     }
-    code = await make_room(alice, "coop", join=[bob], start=True)
+    code = await make_room(alice, "coop", "playing", join=[bob])
     comm, _ = await ws.room(alice, code)
     await comm.send_json_to({"type": "make_move", **frame})
     error = await receive(comm)
     assert (error["type"], error["code"]) == ("error", "invalid")
     assert await guess_count(code) == 0
     # The rate's one move is still there: the malformed frame did not use it.
-    await move(comm, wrong(await secret_of(code)), "good")
+    await move(comm, await wrong_guess_of(code), "good")
     assert (await receive(comm))["type"] == "move.accepted"
 
 
 async def test_spectator_make_move_is_not_allowed(ws, alice, bob, carol):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     comm, _ = await ws.room(carol, code)
-    await move(comm, wrong(await secret_of(code)), "spy")
+    await move(comm, await wrong_guess_of(code), "spy")
     error = await receive(comm)
     assert (error["type"], error["request_id"], error["code"]) == ("error", "spy", "not_allowed")
     await assert_alive(comm)
@@ -502,7 +492,7 @@ async def test_make_move_before_start_is_wrong_state(ws, alice, bob):
 
 
 async def test_duel_codemaker_make_move_is_not_allowed(ws, alice, bob):
-    code = await make_room(alice, "duel", join=[bob], start=True, secret=[0, 1, 2, 3])
+    code = await make_room(alice, "duel", "playing", join=[bob], secret=[0, 1, 2, 3])
     comm, _ = await ws.room(alice, code)
     await move(comm, [1, 1, 1, 1], "maker")
     error = await receive(comm)
@@ -514,8 +504,8 @@ async def test_duel_codemaker_make_move_is_not_allowed(ws, alice, bob):
 async def test_make_move_over_the_rate_is_throttled(ws, alice, bob, settings):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "guess": "1/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     comm, _ = await ws.room(alice, code)
     await move(comm, guess, "first")
     assert (await receive(comm))["type"] == "move.accepted"
@@ -528,8 +518,8 @@ async def test_make_move_over_the_rate_is_throttled(ws, alice, bob, settings):
 
 
 async def test_rest_guess_reaches_the_socket_like_a_socket_guess(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     mover, _ = await ws.room(alice, code)
     watcher, _ = await ws.room(bob, code)
     await move(mover, guess)
@@ -552,8 +542,8 @@ async def test_rest_guess_reaches_the_socket_like_a_socket_guess(ws, alice, bob)
 
 
 async def test_race_rival_and_spectator_get_a_guess_without_colours(ws, alice, bob, carol):
-    code = await make_room(alice, join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "race", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     mover, _ = await ws.room(alice, code)
     rival, _ = await ws.room(bob, code)
     spectator, _ = await ws.room(carol, code)
@@ -577,7 +567,7 @@ async def _finish_race(code, alice, bob) -> list[int]:
 
 
 async def test_game_finished_carries_the_secret_and_winner_to_everyone(ws, alice, bob, carol):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     sockets = [(await ws.room(user, code))[0] for user in (alice, bob, carol)]
     secret = await _finish_race(code, alice, bob)
     for comm in sockets:
@@ -589,7 +579,7 @@ async def test_game_finished_carries_the_secret_and_winner_to_everyone(ws, alice
 
 
 async def test_resync_after_the_finish_replays_guesses_with_colours(ws, alice, bob):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     rival, state = await ws.room(bob, code)
     secret = await _finish_race(code, alice, bob)
     live = [await receive(rival) for _ in range(3)]
@@ -609,8 +599,8 @@ async def test_resync_after_the_finish_replays_guesses_with_colours(ws, alice, b
 
 
 async def test_resync_sends_exactly_the_events_after_since_in_order(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     comm, state = await ws.room(alice, code)
     for n in (1, 2):
         await move(comm, guess, f"m{n}")
@@ -625,7 +615,7 @@ async def test_resync_sends_exactly_the_events_after_since_in_order(ws, alice, b
 
 
 async def test_resync_ahead_of_the_socket_gets_a_fresh_room_state(ws, alice, bob):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     comm, state = await ws.room(alice, code)
     await comm.send_json_to({"type": "resync", "since": state["version"] + 5})
     fresh = await receive(comm)
@@ -650,18 +640,15 @@ async def test_resync_more_than_500_events_behind_gets_a_fresh_room_state(ws, al
 async def test_resync_with_a_bad_since_is_invalid(ws, alice, since):
     code = await make_room(alice)
     comm, _ = await ws.room(alice, code)
-    await comm.send_json_to({"type": "resync", "since": since})
-    error = await receive(comm)
-    assert (error["type"], error["code"]) == ("error", "invalid")
-    await assert_alive(comm)
+    await assert_refused_frame(comm, {"type": "resync", "since": since}, "invalid")
 
 
 # --- gaps and duplicates ----------------------------------------------------------------------------
 
 
 async def test_lost_events_are_filled_from_the_log_in_order(ws, alice, bob, monkeypatch):
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    guess = wrong(await secret_of(code))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    guess = await wrong_guess_of(code)
     comm, state = await ws.room(bob, code)
     v = state["version"]
     # The channel layer is at most once: let it lose both broadcasts.
@@ -680,9 +667,9 @@ async def test_lost_events_are_filled_from_the_log_in_order(ws, alice, bob, monk
 
 
 async def test_an_event_already_sent_is_dropped(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
+    code = await make_room(alice, "coop", "playing", join=[bob])
     comm, state = await ws.room(bob, code)
-    await submit(room_code=code, user=alice, guess=wrong(await secret_of(code)))
+    await submit(room_code=code, user=alice, guess=await wrong_guess_of(code))
     update = await receive(comm)
     assert update["version"] == state["version"] + 1
     for old_version in (state["version"], update["version"]):
@@ -697,7 +684,7 @@ async def test_an_event_already_sent_is_dropped(ws, alice, bob):
 
 
 async def test_chat_reaches_every_socket_as_typed_and_is_stored(ws, alice, bob, carol):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     sockets = [(await ws.room(user, code))[0] for user in (alice, bob, carol)]
     text = 'Tom & "Jerry" <b>hi</b>'
     await sockets[1].send_json_to({"type": "chat", "text": text})
@@ -716,10 +703,7 @@ async def test_chat_reaches_every_socket_as_typed_and_is_stored(ws, alice, bob, 
 async def test_chat_of_bad_length_is_invalid(ws, alice, text):
     code = await make_room(alice)
     comm, _ = await ws.room(alice, code)
-    await comm.send_json_to({"type": "chat", "text": text})
-    error = await receive(comm)
-    assert (error["type"], error["code"]) == ("error", "invalid")
-    await assert_alive(comm)
+    await assert_refused_frame(comm, {"type": "chat", "text": text}, "invalid")
     assert await db(lambda: ChatMessage.objects.filter(room__code=code).count())() == 0
 
 
@@ -731,10 +715,7 @@ async def test_chat_over_the_rate_is_throttled(ws, alice, settings):
     for n in (1, 2):
         await comm.send_json_to({"type": "chat", "text": f"hello {n}"})
         assert (await receive(comm))["event"] == "chat"
-    await comm.send_json_to({"type": "chat", "text": "hello 3"})
-    error = await receive(comm)
-    assert (error["type"], error["code"]) == ("error", "throttled")
-    await assert_alive(comm)
+    await assert_refused_frame(comm, {"type": "chat", "text": "hello 3"}, "throttled")
 
 
 # --- malformed frames ------------------------------------------------------------------------------------
@@ -824,8 +805,8 @@ async def test_html_socket_sends_the_state_as_oob_fragments(ws, alice):
 
 
 async def test_html_state_shows_the_guesses_and_chat_so_far(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
-    await submit(room_code=code, user=alice, guess=wrong(await secret_of(code)))
+    code = await make_room(alice, "coop", "playing", join=[bob])
+    await submit(room_code=code, user=alice, guess=await wrong_guess_of(code))
     await db(services.chat_post)(room_code=code, user=alice, text="<b>gl</b>")
     _, html = await ws.html_room(bob, code)
     row = guess_row(html, username="alice", number=1)
@@ -835,9 +816,9 @@ async def test_html_state_shows_the_guesses_and_chat_so_far(ws, alice, bob):
 
 
 async def test_html_socket_sends_a_guess_row(ws, alice, bob):
-    code = await make_room(alice, "coop", join=[bob], start=True)
+    code = await make_room(alice, "coop", "playing", join=[bob])
     comm, _ = await ws.html_room(bob, code)
-    await submit(room_code=code, user=alice, guess=wrong(await secret_of(code)))
+    await submit(room_code=code, user=alice, guess=await wrong_guess_of(code))
     html = await comm.receive_from(timeout=TIMEOUT)
     assert "hx-swap-oob" in html
     row = guess_row(html, username="alice", number=1)
@@ -846,10 +827,10 @@ async def test_html_socket_sends_a_guess_row(ws, alice, bob):
 
 
 async def test_html_race_rival_fragment_hides_the_colours(ws, alice, bob):
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     mover, _ = await ws.html_room(alice, code)
     rival, _ = await ws.html_room(bob, code)
-    await submit(room_code=code, user=alice, guess=wrong(await secret_of(code)))
+    await submit(room_code=code, user=alice, guess=await wrong_guess_of(code))
     mine = guess_row(await mover.receive_from(timeout=TIMEOUT), username="alice", number=1)
     theirs = guess_row(await rival.receive_from(timeout=TIMEOUT), username="alice", number=1)
     assert 'class="peg' in mine
@@ -884,7 +865,7 @@ async def test_lobby_state_lists_only_joinable_public_rooms(ws, alice, bob, caro
     private_code = await make_room(alice, private=True)
     solo_code = await db(lambda: services.quick_play(user=bob).code)()
     full_code = await make_room(bob, max_players=2, join=[carol])
-    started_code = await make_room(carol, join=[alice], start=True)
+    started_code = await make_room(carol, "race", "playing", join=[alice])
     _, state = await ws.lobby(alice)
     assert state["type"] == "lobby.state"
     codes = {room["code"] for room in state["rooms"]}

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from games import services
 from games.boards import PALETTE, colours
-from games.models import Room
+from games.tests.factories import wrong_guess
 from games.tests.servers import LiveServer, live_server
 from games.tests.test_browser import (  # noqa: F401 - the module's fixtures
     DESKTOP,
@@ -136,8 +136,7 @@ def test_the_site_works_in_chromium_with_no_policy_violation(watched, make_serve
     code = page.locator("#live").get_attribute("data-room")
     # The socket's first frame re-renders the move form: pick after it, or it wipes the picks.
     wait_until_true(page, "window.__wsMessages > 0")
-    secret = list(Room.objects.get(code=code).secret)
-    guess = [(c + 1) % 6 for c in secret]
+    guess = wrong_guess(code)
     form = page.locator("#guess-form")
     for colour in guess:
         form.locator(f".palette button[data-colour='{colour}']").click()

@@ -10,6 +10,7 @@ from django.db import transaction
 from games import events, services
 from games.exceptions import InvalidMove
 from games.models import RoomEvent
+from games.tests.factories import make_room, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -135,12 +136,9 @@ def test_a_failing_channel_layer_does_not_fail_the_committed_move(
 
     channel_layers.backends.clear()
     try:
-        room = services.quick_play(user=alice)
-        room.refresh_from_db()
+        room = make_room(alice, "quick")
         with django_capture_on_commit_callbacks(execute=True):
-            result = services.guess_submit(
-                room_code=room.code, user=alice, guess=[(room.secret[0] + 1) % 6, 0, 0, 0]
-            )
+            result = services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room))
         assert RoomEvent.objects.filter(room=room, version=result.version, kind="guess").exists()
     finally:
         channel_layers.backends.clear()

@@ -13,23 +13,19 @@ import pytest
 
 from games import services
 from games.models import Guess, Player, Room
-from games.tests.test_concurrency import a_wrong_guess, assert_contiguous_log, run_concurrently
+from games.tests.factories import make_room, wrong_guess
+from games.tests.test_concurrency import assert_contiguous_log, run_concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.realdb]
 
 
 def started_race(owner, *others, max_guesses: int) -> Room:
-    room = services.room_create(user=owner, mode="race", max_guesses=max_guesses, max_players=8)
-    for user in others:
-        services.room_join(room_code=room.code, user=user)
-    services.room_start(room_code=room.code, user=owner)
-    room.refresh_from_db()
-    return room
+    return make_room(owner, "race", "playing", join=others, max_guesses=max_guesses, max_players=8)
 
 
 def test_a_race_where_everyone_runs_out_at_once_finishes_once(alice, bob, carol, dave):
     room = started_race(alice, bob, carol, dave, max_guesses=1)
-    guess = a_wrong_guess(room)
+    guess = wrong_guess(room)
     outcomes = run_concurrently(
         [
             (lambda user=user: services.guess_submit(room_code=room.code, user=user, guess=guess))
@@ -46,7 +42,7 @@ def test_a_race_where_everyone_runs_out_at_once_finishes_once(alice, bob, carol,
 
 def test_a_guess_submitted_six_times_at_once_gets_six_numbers(alice, bob):
     room = started_race(alice, bob, max_guesses=10)
-    guess = a_wrong_guess(room)
+    guess = wrong_guess(room)
     outcomes = run_concurrently(
         [lambda: services.guess_submit(room_code=room.code, user=bob, guess=guess)] * 6
     )
@@ -58,7 +54,7 @@ def test_a_guess_submitted_six_times_at_once_gets_six_numbers(alice, bob):
 
 def test_a_move_retried_at_once_is_applied_once(alice, bob):
     room = started_race(alice, bob, max_guesses=10)
-    guess = a_wrong_guess(room)
+    guess = wrong_guess(room)
     outcomes = run_concurrently(
         [lambda: services.guess_submit(room_code=room.code, user=bob, guess=guess, request_id="dup")] * 6
     )

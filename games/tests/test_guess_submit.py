@@ -13,22 +13,9 @@ from django.apps import apps
 from games import services
 from games.exceptions import InvalidMove, NotAllowed, RoomNotFound, WrongState
 from games.models import Guess, Room, RoomEvent
+from games.tests.factories import make_room, wrong_guess
 
 pytestmark = pytest.mark.django_db
-
-
-def wrong(room: Room) -> list[int]:
-    return [(room.secret[0] + 1) % room.colors, *room.secret[1:]]
-
-
-def started(mode: str, owner, *others, **settings) -> Room:
-    room = services.room_create(user=owner, mode=mode, **settings)
-    for user in others:
-        services.room_join(room_code=room.code, user=user)
-    if room.status == Room.Status.WAITING:
-        services.room_start(room_code=room.code, user=owner)
-    room.refresh_from_db()
-    return room
 
 
 def log(room: Room) -> list[tuple[int, str]]:
@@ -51,39 +38,39 @@ def test_a_retry_after_the_move_finished_the_game_returns_the_first_result(
 
 
 def test_a_retry_after_the_move_used_the_last_guess_returns_the_first_result(alice, bob):
-    room = started("race", alice, bob, max_guesses=1)
-    first = services.guess_submit(room_code=room.code, user=bob, guess=wrong(room), request_id="last")
+    room = make_room(alice, "race", "playing", join=[bob], max_guesses=1)
+    first = services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="last")
     assert first.remaining == 0
-    again = services.guess_submit(room_code=room.code, user=bob, guess=wrong(room), request_id="last")
+    again = services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="last")
     assert again == first
 
 
 def test_a_retry_while_the_game_goes_on_changes_nothing_and_sends_nothing(
     alice, bob, django_capture_on_commit_callbacks
 ):
-    room = started("coop", alice, bob)
-    first = services.guess_submit(room_code=room.code, user=bob, guess=wrong(room), request_id="m1")
+    room = make_room(alice, "coop", "playing", join=[bob])
+    first = services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="m1")
     room.refresh_from_db()
     with django_capture_on_commit_callbacks() as callbacks:
-        again = services.guess_submit(room_code=room.code, user=bob, guess=wrong(room), request_id="m1")
+        again = services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="m1")
     assert again == first
     assert callbacks == []
     assert Room.objects.get(pk=room.pk).version == room.version
     assert Room.objects.get(pk=room.pk).guesses_made == 1
     # The rolled-back attempt left the room usable: the next move is number 2.
-    assert services.guess_submit(room_code=room.code, user=alice, guess=wrong(room)).number == 2
+    assert services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room)).number == 2
 
 
 def test_a_key_reused_for_another_guess_is_400_while_playing_and_after_the_end(alice):
     room = services.quick_play(user=alice)
-    services.guess_submit(room_code=room.code, user=alice, guess=wrong(room), request_id="k")
+    services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room), request_id="k")
     with pytest.raises(InvalidMove) as playing:
         services.guess_submit(room_code=room.code, user=alice, guess=room.secret, request_id="k")
     assert playing.value.field == "request_id"
 
     services.guess_submit(room_code=room.code, user=alice, guess=room.secret, request_id="win")
     with pytest.raises(InvalidMove) as finished:
-        services.guess_submit(room_code=room.code, user=alice, guess=wrong(room), request_id="win")
+        services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room), request_id="win")
     assert finished.value.field == "request_id"
     assert Guess.objects.filter(room=room).count() == 2
 
@@ -95,9 +82,9 @@ def test_a_key_reused_over_rest_after_the_end_is_400(alice, alice_api):
     assert won.status_code == 201
     again = alice_api.post(url, {"guess": room.secret}, format="json", HTTP_IDEMPOTENCY_KEY="w")
     assert (again.status_code, again.json()) == (201, won.json())
-    other = alice_api.post(url, {"guess": wrong(room)}, format="json", HTTP_IDEMPOTENCY_KEY="w")
+    other = alice_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="w")
     assert (other.status_code, other.json()["field"]) == (400, "Idempotency-Key")
-    fresh = alice_api.post(url, {"guess": wrong(room)}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    fresh = alice_api.post(url, {"guess": wrong_guess(room)}, format="json", HTTP_IDEMPOTENCY_KEY="new")
     assert (fresh.status_code, fresh.json()["code"]) == (409, "wrong_state")
 
 
@@ -109,19 +96,19 @@ def test_a_new_key_after_the_end_is_still_409(alice):
 
 
 def test_keys_are_per_player(alice, bob):
-    room = started("coop", alice, bob)
-    a = services.guess_submit(room_code=room.code, user=alice, guess=wrong(room), request_id="same")
-    b = services.guess_submit(room_code=room.code, user=bob, guess=wrong(room), request_id="same")
+    room = make_room(alice, "coop", "playing", join=[bob])
+    a = services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room), request_id="same")
+    b = services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room), request_id="same")
     assert (a.number, b.number) == (1, 2)
 
 
 def test_outsiders_are_404_in_a_private_room_and_403_in_a_public_one(alice, bob):
-    private = started("solo", alice, private=True)
-    public = started("solo", alice)
+    private = make_room(alice, "solo", "playing", private=True)
+    public = make_room(alice, "solo", "playing")
     with pytest.raises(RoomNotFound):
-        services.guess_submit(room_code=private.code, user=bob, guess=wrong(private), request_id="x")
+        services.guess_submit(room_code=private.code, user=bob, guess=wrong_guess(private), request_id="x")
     with pytest.raises(NotAllowed):
-        services.guess_submit(room_code=public.code, user=bob, guess=wrong(public), request_id="x")
+        services.guess_submit(room_code=public.code, user=bob, guess=wrong_guess(public), request_id="x")
     with pytest.raises(RoomNotFound):
         services.guess_submit(room_code="ZZZZZZ", user=bob, guess=[0, 0, 0, 0])
 
@@ -134,15 +121,15 @@ def test_a_room_everyone_left_is_still_found_and_refused(alice, bob):
 
 
 def test_the_shared_board_numbers_every_players_guesses_in_turn(alice, bob, carol):
-    room = started("coop", alice, bob, carol, max_guesses=6)
+    room = make_room(alice, "coop", "playing", join=[bob, carol], max_guesses=6)
     numbers = [
-        services.guess_submit(room_code=room.code, user=user, guess=wrong(room)).number
+        services.guess_submit(room_code=room.code, user=user, guess=wrong_guess(room)).number
         for user in (alice, bob, carol, bob, alice)
     ]
     assert numbers == [1, 2, 3, 4, 5]
     room.refresh_from_db()
     assert room.guesses_made == 5
-    last = services.guess_submit(room_code=room.code, user=carol, guess=wrong(room))
+    last = services.guess_submit(room_code=room.code, user=carol, guess=wrong_guess(room))
     assert (last.number, last.remaining) == (6, 0)
     room.refresh_from_db()
     assert room.status == Room.Status.FINISHED
@@ -150,10 +137,10 @@ def test_the_shared_board_numbers_every_players_guesses_in_turn(alice, bob, caro
 
 
 def test_a_race_where_everyone_runs_out_finishes_on_the_last_guess(alice, bob):
-    room = started("race", alice, bob, max_guesses=1)
-    services.guess_submit(room_code=room.code, user=alice, guess=wrong(room))
+    room = make_room(alice, "race", "playing", join=[bob], max_guesses=1)
+    services.guess_submit(room_code=room.code, user=alice, guess=wrong_guess(room))
     assert Room.objects.get(pk=room.pk).status == Room.Status.PLAYING
-    services.guess_submit(room_code=room.code, user=bob, guess=wrong(room))
+    services.guess_submit(room_code=room.code, user=bob, guess=wrong_guess(room))
     room.refresh_from_db()
     assert room.status == Room.Status.FINISHED
     assert room.winner is None
@@ -163,12 +150,12 @@ def test_a_race_where_everyone_runs_out_finishes_on_the_last_guess(alice, bob):
 
 
 def test_the_migration_counts_the_guesses_rooms_already_have(alice, bob):
-    coop = started("coop", alice, bob)
-    race = started("race", alice, bob)
+    coop = make_room(alice, "coop", "playing", join=[bob])
+    race = make_room(alice, "race", "playing", join=[bob])
     for user in (alice, bob, alice):
-        services.guess_submit(room_code=coop.code, user=user, guess=wrong(coop))
-        services.guess_submit(room_code=race.code, user=user, guess=wrong(race))
-    empty = started("solo", alice)
+        services.guess_submit(room_code=coop.code, user=user, guess=wrong_guess(coop))
+        services.guess_submit(room_code=race.code, user=user, guess=wrong_guess(race))
+    empty = make_room(alice, "solo", "playing")
     Room.objects.update(guesses_made=0)
 
     migration = importlib.import_module("games.migrations.0003_room_guesses_made")

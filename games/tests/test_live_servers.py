@@ -36,7 +36,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from games import services
-from games.models import Guess, Room, RoomEvent
+from games.models import Guess, RoomEvent
+from games.tests.factories import wrong_guess
 from games.tests.servers import LiveServer, database_env, http_json, live_server, live_servers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,14 +66,6 @@ def setup_name() -> str:
 def token_for(user) -> str:
     _, token = AuthToken.objects.create(user=user)
     return token
-
-
-def a_wrong_guess(rng: random.Random, room: Room) -> list[int]:
-    """A random valid code that is not the secret, so the game goes on."""
-    while True:
-        code = [rng.randrange(room.colors) for _ in range(room.code_length)]
-        if code != room.secret:
-            return code
 
 
 async def open_socket(server: LiveServer, room_code: str, token: str) -> ClientConnection:
@@ -137,7 +130,7 @@ def test_a_move_on_one_process_reaches_a_socket_on_the_other(alice, bob):
     services.room_start(room_code=room.code, user=alice)
     room.refresh_from_db()
     alice_token, bob_token = token_for(alice), token_for(bob)
-    socket_move, rest_move = a_wrong_guess(rng, room), a_wrong_guess(rng, room)
+    socket_move, rest_move = wrong_guess(room, rng=rng), wrong_guess(room, rng=rng)
 
     async def scenario(a: LiveServer, b: LiveServer):
         alice_on_a = await open_socket(a, room.code, alice_token)
@@ -524,7 +517,7 @@ def test_reconnect_storm_loses_and_doubles_nothing(make_user):
     plans = {}
     for index, user in enumerate(users):
         moves = [
-            (f"{user.username}-{n}-{uuid.uuid4().hex[:8]}", a_wrong_guess(rng, room)) for n in range(1, 21)
+            (f"{user.username}-{n}-{uuid.uuid4().hex[:8]}", wrong_guess(room, rng=rng)) for n in range(1, 21)
         ]
         if index % 2 == 0:
             moves[-1] = (moves[-1][0], list(room.secret))

@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from games import services
+from games.tests.factories import wrong_guess
 from games.tests.servers import LiveServer, http_json, live_server
-from games.tests.test_live_servers import a_wrong_guess, open_socket, recv_json, recv_until, run, token_for
+from games.tests.test_live_servers import open_socket, recv_json, recv_until, run, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +47,7 @@ def test_metrics_count_requests_guesses_sockets_and_events(alice, bob):
                 "POST",
                 f"{server.http_url}/api/v1/rooms/{room.code}/guesses/",
                 token=token,
-                body={"guess": a_wrong_guess(random.Random(1), room)},
+                body={"guess": wrong_guess(room, rng=random.Random(1))},
             )
             assert status == 201
             await recv_until(ws, lambda m: m["type"] == "game_update" and m["event"] == "guess")

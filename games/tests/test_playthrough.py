@@ -8,6 +8,7 @@ room, the room's event log is checked: one RoomEvent per version, 1..N.
 import pytest
 
 from games.models import Room, RoomEvent
+from games.tests.factories import secret_of, wrong_guess
 
 pytestmark = pytest.mark.django_db
 
@@ -15,19 +16,6 @@ ROOMS = "/api/v1/rooms/"
 
 
 # --- helpers -------------------------------------------------------------------
-
-
-def secret_of(code: str) -> list[int]:
-    """Only to steer guesses; never asserted through the API before the finish."""
-    return Room.objects.get(code=code).secret
-
-
-def wrong_guess(code: str, shift: int = 1) -> list[int]:
-    """A valid guess that is not the secret (the first peg moved by `shift`)."""
-    room = Room.objects.get(code=code)
-    first = (room.secret[0] + shift) % room.colors
-    assert first != room.secret[0]
-    return [first, *room.secret[1:]]
 
 
 def assert_log_matches(code: str, version: int) -> None:
@@ -147,8 +135,8 @@ def test_solo_quick_play_solved(alice_api):
 
 def test_solo_lost_when_max_guesses_run_out(alice_api):
     code = quick_play(alice_api, max_guesses=2)["code"]
-    guess(alice_api, code, wrong_guess(code, 1))
-    last = guess(alice_api, code, wrong_guess(code, 2))
+    guess(alice_api, code, wrong_guess(code, shift=1))
+    last = guess(alice_api, code, wrong_guess(code, shift=2))
     assert (last["number"], last["solved"], last["remaining"]) == (2, False, 0)
 
     room = get_room(alice_api, code)
@@ -168,16 +156,16 @@ def test_solo_lost_when_max_guesses_run_out(alice_api):
 def test_coop_shared_board_numbering_and_full_visibility(alice_api, bob_api, carol_api):
     code = started_room(alice_api, [bob_api, carol_api], "coop")
     numbers = [
-        guess(alice_api, code, wrong_guess(code, 1))["number"],
-        guess(bob_api, code, wrong_guess(code, 2))["number"],
-        guess(carol_api, code, wrong_guess(code, 3))["number"],
+        guess(alice_api, code, wrong_guess(code, shift=1))["number"],
+        guess(bob_api, code, wrong_guess(code, shift=2))["number"],
+        guess(carol_api, code, wrong_guess(code, shift=3))["number"],
     ]
     assert numbers == [1, 2, 3]
 
     expected = [
-        (1, "alice", wrong_guess(code, 1)),
-        (2, "bob", wrong_guess(code, 2)),
-        (3, "carol", wrong_guess(code, 3)),
+        (1, "alice", wrong_guess(code, shift=1)),
+        (2, "bob", wrong_guess(code, shift=2)),
+        (3, "carol", wrong_guess(code, shift=3)),
     ]
     for api in (alice_api, bob_api, carol_api):
         seen = [(g["number"], g["username"], g["guess"]) for g in guesses(api, code)]
@@ -206,10 +194,10 @@ def test_coop_solved_by_one_solves_everyone(alice_api, bob_api, carol_api):
 
 def test_coop_lost_when_shared_budget_is_spent(alice_api, bob_api, carol_api):
     code = started_room(alice_api, [bob_api, carol_api], "coop", max_guesses=3)
-    guess(alice_api, code, wrong_guess(code, 1))
-    guess(bob_api, code, wrong_guess(code, 2))
+    guess(alice_api, code, wrong_guess(code, shift=1))
+    guess(bob_api, code, wrong_guess(code, shift=2))
     # Carol has not guessed herself: the budget is the team's, not hers.
-    last = guess(carol_api, code, wrong_guess(code, 3))
+    last = guess(carol_api, code, wrong_guess(code, shift=3))
     assert (last["number"], last["remaining"], last["solved"]) == (3, 0, False)
 
     room = get_room(carol_api, code)
@@ -227,10 +215,10 @@ def test_race_own_boards_places_and_finish(alice_api, bob_api, carol_api, client
     code = started_room(alice_api, [bob_api, carol_api], "race", max_guesses=3)
 
     # Everyone numbers their own board from 1.
-    assert guess(alice_api, code, wrong_guess(code, 1))["number"] == 1
-    assert guess(bob_api, code, wrong_guess(code, 1))["number"] == 1
-    assert guess(carol_api, code, wrong_guess(code, 1))["number"] == 1
-    assert guess(alice_api, code, wrong_guess(code, 2))["number"] == 2
+    assert guess(alice_api, code, wrong_guess(code, shift=1))["number"] == 1
+    assert guess(bob_api, code, wrong_guess(code, shift=1))["number"] == 1
+    assert guess(carol_api, code, wrong_guess(code, shift=1))["number"] == 1
+    assert guess(alice_api, code, wrong_guess(code, shift=2))["number"] == 2
 
     # Bob solves first: 1st place and the winner, but the race goes on.
     result = guess(bob_api, code, secret_of(code))
@@ -249,8 +237,8 @@ def test_race_own_boards_places_and_finish(alice_api, bob_api, carol_api, client
     assert (players(room)["alice"]["status"], players(room)["alice"]["place"]) == ("solved", 2)
 
     # Carol runs out: she is out with no place, and that was the last one playing.
-    guess(carol_api, code, wrong_guess(code, 2))
-    last = guess(carol_api, code, wrong_guess(code, 3))
+    guess(carol_api, code, wrong_guess(code, shift=2))
+    last = guess(carol_api, code, wrong_guess(code, shift=3))
     assert (last["number"], last["remaining"], last["solved"]) == (3, 0, False)
 
     for api in (alice_api, bob_api, carol_api, dave_api):
@@ -268,9 +256,9 @@ def test_race_hides_opponent_colours_until_the_finish(alice_api, bob_api, carol_
     dave_api = client_for(dave)
     code = started_room(alice_api, [bob_api, carol_api], "race", max_guesses=2)
     mine = {
-        "alice": wrong_guess(code, 1),
-        "bob": wrong_guess(code, 2),
-        "carol": wrong_guess(code, 3),
+        "alice": wrong_guess(code, shift=1),
+        "bob": wrong_guess(code, shift=2),
+        "carol": wrong_guess(code, shift=3),
     }
     feedback = {}
     for name, api in (("alice", alice_api), ("bob", bob_api), ("carol", carol_api)):
@@ -288,7 +276,7 @@ def test_race_hides_opponent_colours_until_the_finish(alice_api, bob_api, carol_
 
     # Everyone runs out; now every viewer sees every colour and the secret.
     for api in (alice_api, bob_api, carol_api):
-        guess(api, code, wrong_guess(code, 4))
+        guess(api, code, wrong_guess(code, shift=4))
     for api in viewers.values():
         assert get_room(api, code)["secret"] == secret_of(code)
         items = guesses(api, code)

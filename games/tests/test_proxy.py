@@ -43,10 +43,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from games.models import Guess, Room
+from games.models import Guess
+from games.tests.factories import wrong_guess
 from games.tests.servers import free_port, http_json, live_servers
 from games.tests.test_live_servers import (
-    a_wrong_guess,
     needs_redis,
     open_socket,
     recv_json,
@@ -303,7 +303,7 @@ def test_two_daphne_processes_behind_the_proxy_serve_rest_and_live_sockets():
             assert status == 201, (room, proxy.describe())
             assert room["status"] == "playing"
             code = room["code"]
-            move = a_wrong_guess(rng, Room.objects.get(code=code))
+            move = wrong_guess(code, rng=rng)
 
             async def scenario():
                 # Opened one after the other, so one lands on each process.

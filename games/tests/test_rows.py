@@ -15,6 +15,7 @@ from django.utils import timezone
 from config.rows import insert, select_joined, update
 from games import rows, services
 from games.models import Guess, Player, Room, RoomEvent
+from games.tests.factories import make_room, solve
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +25,7 @@ def every_column(obj) -> dict:
 
 
 def race(owner, *others) -> Room:
-    room = services.room_create(user=owner, mode="race", name="Rows", max_guesses=8)
-    for user in others:
-        services.room_join(room_code=room.code, user=user)
-    services.room_start(room_code=room.code, user=owner)
-    room.refresh_from_db()
-    return room
+    return make_room(owner, "race", "playing", join=others, name="Rows", max_guesses=8)
 
 
 def test_the_locking_read_gives_the_room_players_and_users_the_orm_gives(alice, bob, carol):
@@ -136,17 +132,12 @@ def test_the_stats_statement_groups_as_the_orm_query_it_stands_for(alice, bob):
     from games import selectors
     from games.selectors import _player_stats_statement, player_stats_query
 
-    solved = services.quick_play(user=alice)
-    services.guess_submit(room_code=solved.code, user=alice, guess=solved.secret)
-    lost = services.quick_play(user=alice, max_guesses=1)
-    services.guess_submit(room_code=lost.code, user=alice, guess=[(lost.secret[0] + 1) % 6, *lost.secret[1:]])
-    race = services.room_create(user=alice, mode="race")
-    services.room_join(room_code=race.code, user=bob)
-    services.room_start(room_code=race.code, user=alice)
-    race.refresh_from_db()
-    services.guess_submit(room_code=race.code, user=bob, guess=race.secret)
-    services.guess_submit(room_code=race.code, user=alice, guess=race.secret)
-    services.quick_play(user=alice)  # playing: not counted
+    make_room(alice, "quick", "finished")
+    make_room(alice, "quick", "finished", max_guesses=1, wrong_guesses=1)
+    race = make_room(alice, "race", "playing", join=[bob])
+    solve(race, bob)
+    solve(race, alice)
+    make_room(alice, "quick")  # playing: not counted
 
     with connection.cursor() as cursor:
         cursor.execute(_player_stats_statement(connection.vendor), [alice.pk, Room.Status.FINISHED])

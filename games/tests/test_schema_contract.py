@@ -7,6 +7,8 @@ are not all optional; and the schema names a server.
 
 import pytest
 
+from games.tests.api import GUESS_RESULT_KEYS, ROOM_KEYS
+
 pytestmark = pytest.mark.django_db
 
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -76,30 +78,10 @@ def test_every_error_status_uses_the_error_component(schema):
 @pytest.mark.parametrize(
     ("component", "fields"),
     [
-        (
-            "Room",
-            {
-                "code",
-                "name",
-                "mode",
-                "status",
-                "private",
-                "owner",
-                "version",
-                "settings",
-                "players",
-                "winner",
-                "secret",
-                "rematch",
-                "daily",
-                "created_at",
-                "started_at",
-                "finished_at",
-            },
-        ),
+        ("Room", ROOM_KEYS),
         ("Player", {"username", "status", "role", "guesses_used", "solved_at", "place"}),
         ("Guess", {"number", "username", "guess", "exact", "misplaced", "created_at"}),
-        ("GuessResult", {"number", "guess", "exact", "misplaced", "solved", "remaining", "version"}),
+        ("GuessResult", GUESS_RESULT_KEYS),
         ("Token", {"user", "token", "expiry"}),
         ("Me", {"id", "username", "stats"}),
     ],

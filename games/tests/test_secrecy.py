@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import pytest
 from rest_framework.test import APIClient
 
-from games.models import Room, RoomEvent
+from games.models import RoomEvent
+from games.tests.factories import secret_of
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +196,7 @@ def test_race_leaks_neither_the_secret_nor_rival_colours(viewers):
     anon.call("post", f"{ROOMS}{code}/join/", status=401)
     alice.call("post", f"{ROOMS}{code}/start/", status=200)
 
-    secret = Room.objects.get(code=code).secret
+    secret = secret_of(code)
     wrong = wrong_guesses(secret, 6, 8)
     everyone_looks(people, code)
 
@@ -310,7 +311,7 @@ def test_coop_secret_is_hidden_until_the_team_cracks_it(viewers):
     bob.call("post", f"{ROOMS}{code}/join/", status=200)
     carol.call("post", f"{ROOMS}{code}/join/", status=200)
     alice.call("post", f"{ROOMS}{code}/start/", status=200)
-    secret = Room.objects.get(code=code).secret
+    secret = secret_of(code)
     wrong = wrong_guesses(secret, 6, 5)
     everyone_looks(people, code)
 

@@ -13,16 +13,14 @@ import signal
 import subprocess
 
 import pytest
-from django.conf import settings
 
 from games.tests.servers import (
     START_TIMEOUT,
-    LiveServer,
     _wait_until_healthy,
-    daphne_command,
     free_port,
     http_json,
     server_env,
+    spawn_daphne,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,16 +38,8 @@ def make_run_daphne(tmp_path):
     port = free_port()
     log_path = tmp_path / "daphne.log"
     env = server_env({"LOG_LEVEL": "INFO", "DEBUG": "1"})
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own command line
-            [*daphne_command(), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(port=port, process=process, log_path=log_path, env=env)
+    server = spawn_daphne(port, log_path, env, verbosity=None)
+    process = server.process
     try:
         _wait_until_healthy(server, START_TIMEOUT)
         yield server

@@ -32,8 +32,7 @@ from games.tests.test_consumers import (
     make_room,
     receive,
     rest,
-    secret_of,
-    wrong,
+    wrong_guess_of,
     ws,  # noqa: F401 - the fixture
 )
 from games.ws_auth import credential_of, signed_out
@@ -143,11 +142,11 @@ async def test_a_move_waiting_on_a_locked_room_does_not_hold_up_another_rooms_so
     try:
         assert await asyncio.to_thread(locked.wait, TIMEOUT)
         await waiting.send_json_to(
-            {"type": "make_move", "guess": wrong(await secret_of(locked_code)), "request_id": "a"}
+            {"type": "make_move", "guess": await wrong_guess_of(locked_code), "request_id": "a"}
         )
         # While alice's move waits for the lock, bob's move in his own room is answered.
         await other.send_json_to(
-            {"type": "make_move", "guess": wrong(await secret_of(free_code)), "request_id": "b"}
+            {"type": "make_move", "guess": await wrong_guess_of(free_code), "request_id": "b"}
         )
         answer = await receive(other)
         assert (answer["type"], answer["request_id"]) == ("move.accepted", "b")
@@ -163,10 +162,10 @@ async def test_a_move_waiting_on_a_locked_room_does_not_hold_up_another_rooms_so
 async def test_moves_over_the_socket_still_apply_in_order(ws, alice):  # noqa: F811
     """The pool runs a socket's messages one after another: its moves keep their order."""
     code = await make_room(alice, "solo")
-    secret = await secret_of(code)
+    guess = await wrong_guess_of(code)
     comm, state = await ws.room(alice, code)
     for number in range(1, 4):
-        await comm.send_json_to({"type": "make_move", "guess": wrong(secret), "request_id": f"m{number}"})
+        await comm.send_json_to({"type": "make_move", "guess": guess, "request_id": f"m{number}"})
     accepted = []
     while len(accepted) < 3:
         frame = await receive(comm)

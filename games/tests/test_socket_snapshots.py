@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from games import boards, consumers, services, threads
-from games.models import Room
+from games.tests.factories import make_room, wrong_guess
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -24,20 +24,8 @@ db = database_sync_to_async
 TIMEOUT = 10
 
 
-def started_race(owner, *others) -> Room:
-    room = services.room_create(user=owner, mode="race")
-    for user in others:
-        services.room_join(room_code=room.code, user=user)
-    services.room_start(room_code=room.code, user=owner)
-    return Room.objects.get(pk=room.pk)
-
-
-def wrong(secret: list[int]) -> list[int]:
-    return [(c + 1) % 6 for c in secret]
-
-
 async def test_sockets_that_ask_before_the_read_starts_share_it(alice, bob):
-    room = await db(started_race)(alice, bob)
+    room = await db(make_room)(alice, "race", "playing", join=[bob])
     loop = asyncio.get_running_loop()
     # Every socket database thread busy: the read waits in the pool's queue.
     gate = threading.Event()
@@ -54,7 +42,7 @@ async def test_sockets_that_ask_before_the_read_starts_share_it(alice, bob):
 
 
 async def test_a_read_that_has_started_is_not_shared_with_a_later_socket(alice, bob, monkeypatch):
-    room = await db(started_race)(alice, bob)
+    room = await db(make_room)(alice, "race", "playing", join=[bob])
     read = boards.room_snapshot
     first_read_done = threading.Event()
     release_first = threading.Event()
@@ -70,7 +58,7 @@ async def test_a_read_that_has_started_is_not_shared_with_a_later_socket(alice, 
     first = asyncio.ensure_future(consumers.fresh_snapshot(room.code))
     assert await asyncio.to_thread(first_read_done.wait, TIMEOUT)
     # A move commits after the first read, then a second socket subscribes and asks.
-    await db(services.guess_submit)(room_code=room.code, user=bob, guess=wrong(room.secret))
+    await db(services.guess_submit)(room_code=room.code, user=bob, guess=wrong_guess(room))
     second = await asyncio.wait_for(consumers.fresh_snapshot(room.code), TIMEOUT)
     release_first.set()
     first = await asyncio.wait_for(first, TIMEOUT)
@@ -81,19 +69,19 @@ async def test_a_read_that_has_started_is_not_shared_with_a_later_socket(alice, 
 
 
 async def test_one_read_serves_each_viewer_what_they_may_see(alice, bob, carol):
-    room = await db(started_race)(alice, bob)
-    await db(services.guess_submit)(room_code=room.code, user=bob, guess=wrong(room.secret))
+    room = await db(make_room)(alice, "race", "playing", join=[bob])
+    await db(services.guess_submit)(room_code=room.code, user=bob, guess=wrong_guess(room))
     snapshot = await consumers.fresh_snapshot(room.code)
 
     def colours_seen(user):
         return [g["guess"] for g in boards.state_for(snapshot, user)["guesses"]]
 
     # Mid-race only bob sees his colours; alice (a rival, and the owner) and carol (outside) do not.
-    assert colours_seen(bob) == [wrong(room.secret)]
+    assert colours_seen(bob) == [wrong_guess(room)]
     assert colours_seen(alice) == [None]
     assert colours_seen(carol) == [None]
     # Asked again, each viewer gets the same answer as before: the shared serialisation.
-    assert colours_seen(bob) == [wrong(room.secret)]
+    assert colours_seen(bob) == [wrong_guess(room)]
     assert colours_seen(alice) == [None]
     assert boards.state_for(snapshot, bob) is boards.state_for(snapshot, bob)
     assert boards.state_for(snapshot, carol) is not boards.state_for(snapshot, bob)
@@ -102,14 +90,8 @@ async def test_one_read_serves_each_viewer_what_they_may_see(alice, bob, carol):
 
 
 async def test_a_duel_codemaker_and_a_spectator_do_not_share_a_view(alice, bob, carol):
-    def duel():
-        room = services.room_create(user=alice, mode="duel")
-        services.room_join(room_code=room.code, user=bob)
-        services.room_set_secret(room_code=room.code, user=alice, secret=[0, 1, 2, 3])
-        services.room_start(room_code=room.code, user=alice)
-        return room.code
-
-    code = await db(duel)()
+    room = await db(make_room)(alice, "duel", "playing", join=[bob], secret=[0, 1, 2, 3])
+    code = room.code
     snapshot = await consumers.fresh_snapshot(code)
     assert boards.state_for(snapshot, carol)["room"]["secret"] is None
     assert boards.state_for(snapshot, alice)["room"]["secret"] == [0, 1, 2, 3]

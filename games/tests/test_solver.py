@@ -3,7 +3,6 @@ large spaces (no database). Timings live in bench/solver.py, not here."""
 
 from __future__ import annotations
 
-import ast
 import statistics
 from io import StringIO
 from pathlib import Path
@@ -27,7 +26,7 @@ from games.rules import (
     validate_code,
 )
 from games.solver import Hint, Solver, SpaceTooLarge, Strategy, distribution, guesses_needed, play
-from games.tests.test_rules import codes_for, game_settings
+from games.tests.test_rules import codes_for, game_settings, imported_modules
 
 CLASSIC = GameSettings()  # 4 pegs, 6 colours, repeats allowed
 # Knuth (1977), "The computer as master mind", J. Recreational Mathematics 9(1).
@@ -351,11 +350,5 @@ def test_solver_stats_refuses(args, message):
 
 
 def test_solver_is_pure_python():
-    tree = ast.parse(Path(solver.__file__).read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            names.add(node.module or "")
+    names = imported_modules(Path(solver.__file__))
     assert not {n for n in names if n.split(".")[0] in {"django", "numpy", "random"}}

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from games import services
 from games.models import ChatMessage, Guess, Room
+from games.tests.factories import wrong_guess
 from games.tests.test_consumers import (
     Sockets,
     _disconnect,
@@ -31,8 +32,7 @@ from games.tests.test_consumers import (
     make_room,
     move,
     receive,
-    secret_of,
-    wrong,
+    wrong_guess_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -110,12 +110,17 @@ def test_register_form_and_api_count_against_one_budget(settings):
     assert not get_user_model().objects.filter(username__in=["grace", "heidi"]).exists()
 
 
+def test_sign_up_page_is_rate_limited_per_address(settings):
+    set_rate(settings, "register", "1/min")
+    data = {"username": "erin", "password1": "a long passphrase 42", "password2": "a long passphrase 42"}
+    assert Client().post("/accounts/register/", data).status_code == 302
+    response = Client().post("/accounts/register/", {**data, "username": "frank"})
+    assert response.status_code == 429
+    assert "Too many sign-ups" in response.content.decode()
+    assert not get_user_model().objects.filter(username="frank").exists()
+
+
 # --- guesses and chat ---------------------------------------------------------------------
-
-
-def wrong_guess(room: Room) -> list[int]:
-    secret = Room.objects.get(pk=room.pk).secret
-    return [(peg + 1) % 6 for peg in secret]
 
 
 def form_guess(client: Client, room: Room, guess: list[int]):
@@ -254,7 +259,7 @@ async def ws(settings):
 async def test_guess_form_and_socket_count_against_one_budget(settings, alice, ws):
     set_rate(settings, "guess", "2/min")
     code = await make_room(alice, "solo")
-    guess = wrong(await secret_of(code))
+    guess = await wrong_guess_of(code)
     browser = Client()
     await db(browser.force_login)(alice)
     comm, _ = await ws.room(alice, code)

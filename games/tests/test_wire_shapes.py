@@ -31,7 +31,7 @@ async def next_event(comm) -> dict:
 
 
 async def test_a_solved_player_is_the_same_over_rest_the_room_state_and_live_events(ws, alice, bob):  # noqa: F811
-    code = await make_room(alice, join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     comm, _ = await ws.room(alice, code)
     await move(comm, await secret_of(code))
     live = await next_event(comm)

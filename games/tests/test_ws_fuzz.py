@@ -177,6 +177,24 @@ def assert_error_shape(message: dict) -> None:
         assert message["request_id"] is None or isinstance(message["request_id"], str), message
 
 
+async def answers_to(ws: ClientConnection, frame: str | bytes) -> list[dict]:
+    """Send `frame` then a ping: every answer up to the ping's pong (a ping frame's own pong aside).
+
+    Each answer has the error shape where it is an error."""
+    await ws.send(frame)
+    await ws.send(json.dumps({"type": "ping"}))
+    seen = []
+    pongs = 2 if parsed(frame) == {"type": "ping"} else 1
+    while pongs:
+        message = await recv_json(ws)
+        assert_error_shape(message)
+        if message["type"] == "pong":
+            pongs -= 1
+        else:
+            seen.append(message)
+    return seen
+
+
 async def fuzz(server: LiveServer, room_code: str, token: str) -> dict:
     rng = random.Random(SEED)
     figures = {"frames": 0, "errors": 0, "other answers": 0}
@@ -190,18 +208,8 @@ async def fuzz(server: LiveServer, room_code: str, token: str) -> dict:
     # frame, a ping: everything up to its pong answered that frame.
     for _ in range(RANDOM_FRAMES):
         frame = random_frame(rng)
-        await room.send(frame)
+        seen = await answers_to(room, frame)
         figures["frames"] += 1
-        await room.send(json.dumps({"type": "ping"}))
-        seen = []
-        pongs = 2 if parsed(frame) == {"type": "ping"} else 1
-        while pongs:
-            message = await recv_json(room)
-            assert_error_shape(message)
-            if message["type"] == "pong":
-                pongs -= 1
-            else:
-                seen.append(message)
         # A valid resync with nothing missed is the only frame with no answer.
         assert seen or parsed(frame) == {"type": "ping"} or valid_resync(parsed(frame)), frame
         figures["errors"] += sum(m["type"] == "error" for m in seen)
@@ -254,18 +262,9 @@ async def fuzz(server: LiveServer, room_code: str, token: str) -> dict:
     lobby = await open_socket(server, "/ws/lobby/", token)
     assert (await recv_json(lobby))["type"] == "lobby.state"
     for _ in range(50):
-        frame = random_frame(rng)
-        await lobby.send(frame)
+        for message in await answers_to(lobby, random_frame(rng)):
+            assert message["type"] == "error", message
         figures["frames"] += 1
-        await lobby.send(json.dumps({"type": "ping"}))
-        pongs = 2 if parsed(frame) == {"type": "ping"} else 1
-        while pongs:
-            message = await recv_json(lobby)
-            assert_error_shape(message)
-            if message["type"] == "pong":
-                pongs -= 1
-            else:
-                assert message["type"] == "error", message
     await lobby.close()
 
     # Over 1 MiB, daphne's transport drops the connection before the

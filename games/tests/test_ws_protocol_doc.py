@@ -24,7 +24,7 @@ from games.tests.test_consumers import (  # noqa: F401 - the module's fixtures a
     db,
     make_room,
     secret_of,
-    wrong,
+    wrong_guess_of,
     ws,
 )
 
@@ -191,10 +191,10 @@ async def test_every_frame_of_a_session_matches_the_doc(ws, alice, bob):  # noqa
     await rec.until(comm, ROOMS, event("game_started"))
     bob_comm, state = await ws.room(bob, code)
     rec.check(ROOMS, state)
-    secret = await secret_of(code)
-    await comm.send_json_to({"type": "make_move", "guess": wrong(secret), "request_id": "a1"})
+    secret, guess = await secret_of(code), await wrong_guess_of(code)
+    await comm.send_json_to({"type": "make_move", "guess": guess, "request_id": "a1"})
     await rec.until(comm, ROOMS, of_type("move.accepted", request_id="a1"))
-    await bob_comm.send_json_to({"type": "make_move", "guess": wrong(secret), "request_id": "b1"})
+    await bob_comm.send_json_to({"type": "make_move", "guess": guess, "request_id": "b1"})
     await rec.until(bob_comm, ROOMS, of_type("move.accepted", request_id="b1"))
     await rec.until(comm, ROOMS, event("guess", username="bob"))
     await comm.send_json_to({"type": "chat", "text": "hello"})
