@@ -123,6 +123,11 @@ class RoomSerializer(serializers.ModelSerializer):
     rematch = serializers.SerializerMethodField(
         help_text="The code of this room's rematch, once a player asked for one."
     )
+    actions = serializers.SerializerMethodField(
+        help_text="What you may do in this room now, each a request that would succeed: join, add_bot, "
+        "set_secret, start, guess, hint, chat, rematch, leave (a leave that would change nothing is "
+        "accepted but not listed), delete. As of this read: a room event may change it."
+    )
 
     class Meta:
         model = Room
@@ -139,6 +144,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "winner",
             "secret",
             "rematch",
+            "actions",
             "created_at",
             "started_at",
             "finished_at",
@@ -157,6 +163,10 @@ class RoomSerializer(serializers.ModelSerializer):
     def get_rematch(self, room: Room) -> str | None:
         rematch = next(iter(room.rematches.all()), None)
         return rematch.code if rematch else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(rules.ACTIONS))))
+    def get_actions(self, room: Room) -> list[str]:
+        return visibility.actions(room, _viewer(self))
 
 
 class GuessSerializer(serializers.ModelSerializer):
