@@ -16,9 +16,12 @@ the ORM.
 """
 
 from functools import cache
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def quoted(name: str) -> str:
@@ -101,7 +104,7 @@ def _insert_statement(model: type[Model], vendor: str, returning: bool) -> tuple
     return sql, fields
 
 
-def insert(obj: Model) -> Model:
+def insert(obj: M) -> M:
     """INSERT one new row (an auto primary key), as `obj.save()` would; sets obj.pk."""
     returning = connection.features.can_return_columns_from_insert
     sql, fields = _insert_statement(type(obj), connection.vendor, returning)

@@ -8,10 +8,9 @@ They raise games.exceptions.GameError subclasses; the doors map them.
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -224,19 +223,21 @@ def room_create(
             mode=mode,
             private=private,
             owner=user,
-            code_length=game_settings.code_length,
-            colors=game_settings.colors,
-            max_guesses=game_settings.max_guesses,
-            allow_duplicates=game_settings.allow_duplicates,
             max_players=max_players,
             rematch_of=rematch_of,
+            **asdict(game_settings),
         )
-        role = Player.Role.CODEMAKER if mode == Room.Mode.DUEL else Player.Role.PLAYER
-        player = Player.objects.create(room=room, user=user, role=role)
-        if mode == Room.Mode.SOLO:
-            _start(room, [player])
-        events.lobby_notify(room, "room_created")
+        _open(room, user)
     return room
+
+
+def _open(room: Room, owner: User) -> None:
+    """Seat the owner (a duel's codemaker) and tell the lobby; a solo game starts at once."""
+    role = Player.Role.CODEMAKER if room.mode == Room.Mode.DUEL else Player.Role.PLAYER
+    player = Player.objects.create(room=room, user=owner, role=role)
+    if room.mode == Room.Mode.SOLO:
+        _start(room, [player])
+    events.lobby_notify(room, "room_created")
 
 
 def quick_play(*, user: User, **settings: Any) -> Room:
@@ -276,11 +277,10 @@ def bot_add(*, room_code: str, user: User, difficulty: str) -> Player:
 
 
 def _bot_user_create(difficulty: str) -> User:
-    users = get_user_model()
     for _ in range(20):
         username = f"bot-{difficulty}-{secrets.token_hex(3)}"
-        if not users.objects.filter(username=username).exists():
-            bot = users(username=username, bot_difficulty=difficulty)
+        if not User.objects.filter(username=username).exists():
+            bot = User(username=username, bot_difficulty=difficulty)
             # No password can match: a bot never signs in, by cookie or token.
             bot.set_unusable_password()
             bot.save()
@@ -510,13 +510,20 @@ def _guess_record(
         changes[player.pk]["solved_at"] = player.solved_at
     _record_guess(room, player, code, feedback, result)
     assert room.version == stored.version
-    # After the event: its player snapshot is the guess's, before places,
-    # a team's shared result or the end are applied.
+    _guess_settle(room, players, result, changes)
+    return _result_of(stored, room)
+
+
+def _guess_settle(
+    room: Room, players: list[Player], result: rules.Outcome, changes: dict[int, dict[str, object]]
+) -> None:
+    """After the guess's event (its player snapshot is the guess's own): places, a team's result, the end."""
     for pk, fields in _apply_all(players, result.game.players).items():
         changes.setdefault(pk, {}).update(fields)
     room.guesses_made = result.game.guesses_made
     room_fields = ["version", "guesses_made"]
     if result.game.winner is not None and room.winner_id is None:
+        # A race's first solver, while the others play on.
         room.winner = next(p.user for p in players if p.pk == result.game.winner)
         room_fields.append("winner")
     if result.finished:
@@ -524,7 +531,6 @@ def _guess_record(
         room_fields = ["version", "guesses_made", "status", "finished_at", "winner"]
     _write_players(players, changes)
     sql.update(room, room_fields)
-    return _result_of(stored, room)
 
 
 def _record_guess(
