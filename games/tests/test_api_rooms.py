@@ -31,6 +31,7 @@ ROOM_KEYS = {
     "winner",
     "secret",
     "rematch",
+    "actions",
     "created_at",
     "started_at",
     "finished_at",
