@@ -69,6 +69,19 @@ def _lock_room_and_players(room_code: str) -> tuple[Room, list[Player]]:
     return room, players
 
 
+def _lock_room_then_players(room_code: str) -> tuple[Room, list[Player]]:
+    """The room, its row locked, then its players (with their users) read after the lock.
+
+    Two statements, not `_lock_room_and_players`'s one: a statement that
+    waited for the room's lock does not see the players inserted meanwhile
+    (a join that committed first), and a join, start or leave must count
+    them. Only a guess may use the one statement: nobody joins a running game.
+    Raises RoomNotFound.
+    """
+    room = _lock_room(room_code)
+    return room, list(room.players.select_related("user"))
+
+
 def _player_or_none(room: Room, user: User) -> Player | None:
     return Player.objects.select_related("user").filter(room=room, user=user).first()
 
@@ -248,7 +261,7 @@ def quick_play(*, user: User, **settings: Any) -> Room:
 def room_join(*, room_code: str, user: User) -> Room:
     """Join a waiting room. Raises RoomNotFound, WrongState (started, full, already joined)."""
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         _checked(room, players, user, "join")
         role = Player.Role.CODEBREAKER if room.mode == Room.Mode.DUEL else Player.Role.PLAYER
         try:
@@ -266,7 +279,7 @@ def bot_add(*, room_code: str, user: User, difficulty: str) -> Player:
     if difficulty not in rules.BOT_DIFFICULTIES:
         raise InvalidMove("difficulty must be easy or hard.", field="difficulty")
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         _checked(room, players, user, "add_bot")
         bot = _bot_user_create(difficulty)
         # The same join as a person's, with its player_joined event. A refused
@@ -291,7 +304,7 @@ def _bot_user_create(difficulty: str) -> User:
 def room_leave(*, room_code: str, user: User) -> Room:
     """Leave: removed while waiting, a forfeit while playing. Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         game, me = _checked(room, players, user, "leave")
         assert me is not None  # checked: only a player may leave
         result = rules.outcome(game, rules.Left(me.pk))
@@ -348,7 +361,7 @@ def _forfeit(room: Room, players: list[Player], leaver: Player, result: rules.Ou
 def room_start(*, room_code: str, user: User) -> Room:
     """Start a waiting room (owner only). Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         _checked(room, players, user, "start")
         _start(room, players)
     return room
@@ -357,7 +370,7 @@ def room_start(*, room_code: str, user: User) -> Room:
 def room_set_secret(*, room_code: str, user: User, secret: list[int]) -> Room:
     """The duel codemaker sets the secret, once, before the start. Raises InvalidMove, NotAllowed, WrongState."""
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         _checked(room, players, user, "set_secret")
         room.secret = list(rules.validate_code(secret, room.game_settings, field="secret"))
         events.record(room, "secret_set")
@@ -368,7 +381,7 @@ def room_set_secret(*, room_code: str, user: User, secret: list[int]) -> Room:
 def room_delete(*, room_code: str, user: User) -> None:
     """Delete a waiting room (owner only). Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         _checked(room, players, user, "delete")
         events.record(room, "room_deleted")
         room.delete()
@@ -377,7 +390,7 @@ def room_delete(*, room_code: str, user: User) -> None:
 def room_rematch(*, room_code: str, user: User) -> Room:
     """A new room with the same settings, owned by the caller. Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        old, players = _lock_room_and_players(room_code)
+        old, players = _lock_room_then_players(room_code)
         existing = old.rematches.first()
         _checked(old, players, user, "rematch", rematch=existing.code if existing else None)
         room = room_create(
@@ -586,7 +599,7 @@ def hint_request(*, room_code: str, user: User) -> solver.Hint:
     Raises RoomNotFound, NotAllowed (not a player; not solo), WrongState.
     """
     with transaction.atomic():
-        room, players = _lock_room_and_players(room_code)
+        room, players = _lock_room_then_players(room_code)
         _checked(room, players, user, "hint")
         history = selectors.board_history(room.guesses.all())
         # Solo: nobody else waits on this row lock while the solver thinks
