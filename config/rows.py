@@ -23,6 +23,8 @@ from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
+M = TypeVar("M", bound=Model)
+
 
 def quoted(name: str | None) -> str:
     """A column or table name quoted for this database (a field without a column is a bug here)."""
@@ -130,7 +132,7 @@ def _insert_statement(model: type[Model], vendor: str, returning: bool) -> tuple
     return sql, fields
 
 
-def insert(obj: Model) -> Model:
+def insert(obj: M) -> M:
     """INSERT one new row (an auto primary key), as `obj.save()` would; sets obj.pk."""
     returning = connection.features.can_return_columns_from_insert
     sql, fields = _insert_statement(type(obj), connection.vendor, returning)

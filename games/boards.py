@@ -7,10 +7,11 @@ socket and REST send.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from games import selectors, visibility
 from games.api import serializers as s
-from games.models import Player, Room
+from games.models import Room
 
 # Okabe–Ito's colour-blind-safe palette, then two more; every peg also shows
 # its number and a symbol, so colour is never the only cue.
@@ -78,18 +79,20 @@ def state_for(snapshot: RoomSnapshot, user) -> dict | None:
     return state
 
 
-def _viewer_key(room: Room, user):
-    """Viewers who see a room alike share one key: every outsider one, each player and the owner their own.
+def _viewer_key(room: Room, user: Any) -> int | str | None:
+    """Viewers who see a room alike share one key: signed-in outsiders one, anonymous ones another,
+    each player and the owner their own.
 
-    What a viewer sees (games.visibility) depends only on whether they are a
-    player (their own colours in a race), the owner (a duel's secret), or
-    neither. The answer is shared, so callers must not change it.
+    What a viewer sees (games.visibility) and may do (its `actions`) depends
+    only on whether they are a player (their own colours in a race), the
+    owner (a duel's secret), a signed-in outsider (who may join or chat), or
+    anonymous. The answer is shared, so callers must not change it.
     """
-    if visibility.is_player(room, user) or (
-        getattr(user, "is_authenticated", False) and user.id == room.owner_id
-    ):
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if visibility.is_player(room, user) or user.id == room.owner_id:
         return user.id
-    return None
+    return "outsider"
 
 
 def room_state(room_code: str, user) -> dict | None:
@@ -108,12 +111,6 @@ def board_context(state: dict, user) -> dict:
     me = next((p for p in players if p["username"] == username), None)
     status = room["status"]
     is_owner = username is not None and room["owner"] == username
-    waiting, playing, finished = (
-        status == Room.Status.WAITING,
-        status == Room.Status.PLAYING,
-        status == Room.Status.FINISHED,
-    )
-    codemaker = me is not None and me["role"] == Player.Role.CODEMAKER
     shared = room["mode"] != Room.Mode.RACE
 
     def with_pegs(guess: dict) -> dict:
@@ -143,6 +140,7 @@ def board_context(state: dict, user) -> dict:
             for p in order
         ]
     used = len(rows) if shared else (me["guesses_used"] if me else 0)
+    actions = set(room["actions"])
     return {
         "state": state,
         "room": room,
@@ -155,26 +153,19 @@ def board_context(state: dict, user) -> dict:
         "secret_pegs": [palette[c] for c in room["secret"]] if room["secret"] else None,
         "remaining": settings["max_guesses"] - used,
         "is_owner": is_owner,
-        "can_join": username is not None
-        and me is None
-        and waiting
-        and len(players) < settings["max_players"],
-        "can_start": is_owner and waiting,
-        "can_add_bot": is_owner
-        and waiting
-        and room["mode"] == Room.Mode.RACE
-        and len(players) < settings["max_players"],
-        "can_leave": me is not None and (waiting or (playing and me["status"] == Player.Status.PLAYING)),
-        "can_delete": is_owner and waiting,
-        "can_guess": me is not None and playing and me["status"] == Player.Status.PLAYING and not codemaker,
-        "can_set_secret": codemaker and waiting and room["secret"] is None,
-        "can_rematch": me is not None and finished,
-        "can_chat": username is not None,
-        "can_hint": room["mode"] == Room.Mode.SOLO
-        and not room["daily"]
-        and me is not None
-        and playing
-        and me["status"] == Player.Status.PLAYING,
+        # What the page offers is what the services would accept (rules.allowed_actions).
+        "can_join": "join" in actions,
+        "can_start": "start" in actions,
+        "can_add_bot": "add_bot" in actions,
+        "can_leave": "leave" in actions,
+        "can_delete": "delete" in actions,
+        "can_guess": "guess" in actions,
+        "can_set_secret": "set_secret" in actions,
+        "can_rematch": "rematch" in actions,
+        "can_chat": "chat" in actions,
+        "can_hint": "hint" in actions,
+        # After a rematch, its players are shown the way to it instead.
+        "rematch_link": room["rematch"] if me is not None else None,
         "is_over": status in (Room.Status.FINISHED, Room.Status.ABANDONED),
     }
 

@@ -7,20 +7,23 @@ They raise games.exceptions.GameError subclasses; the doors map them.
 """
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from config import rows as sql
-from games import events, metrics, rows, rules, selectors, solver, wire
-from games.exceptions import GameError, InvalidMove, NotAllowed, RoomNotFound, WrongState
+from games import events, metrics, rows, rules, selectors, solver, visibility, wire
+from games.exceptions import GameError, InvalidMove, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
 NAME_MAX_LENGTH = 60
 CHAT_MAX_LENGTH = 500
-MIN_PLAYERS_TO_START = {Room.Mode.SOLO: 1, Room.Mode.COOP: 2, Room.Mode.RACE: 2, Room.Mode.DUEL: 2}
+# What the rules read and change of a player (rules.PlayerState).
+_SEAT_FIELDS = ("role", "status", "guesses_used", "solved_in", "place", "won")
 
 
 @dataclass(frozen=True)
@@ -31,14 +34,14 @@ class GuessResult:
     misplaced: int
     solved: bool
     remaining: int
-    version: int
+    version: int | None  # None only for a guess stored before guesses kept their version
 
 
 # --- helpers -----------------------------------------------------------------
 
 
 def _lock_room(room_code: str) -> Room:
-    """Fetch the room and lock its row until the transaction ends."""
+    """Fetch the room and lock its row until the transaction ends. Raises RoomNotFound."""
     try:
         return Room.objects.select_for_update().get(code=rules.normalize_room_code(room_code))
     except Room.DoesNotExist:
@@ -65,38 +68,41 @@ def _lock_room_and_players(room_code: str) -> tuple[Room, list[Player]]:
     return room, players
 
 
-def _player_or_none(room: Room, user) -> Player | None:
+def _lock_room_then_players(room_code: str) -> tuple[Room, list[Player]]:
+    """The room, its row locked, then its players (with their users) read after the lock.
+
+    Two statements, not `_lock_room_and_players`'s one: a statement that
+    waited for the room's lock does not see the players inserted meanwhile
+    (a join that committed first), and a join, start or leave must count
+    them. Only a guess may use the one statement: nobody joins a running game.
+    Raises RoomNotFound.
+    """
+    room = _lock_room(room_code)
+    return room, list(room.players.select_related("user"))
+
+
+def _player_or_none(room: Room, user: User) -> Player | None:
     return Player.objects.select_related("user").filter(room=room, user=user).first()
 
 
-def _not_a_player(room: Room) -> GameError:
-    """What an outsider is told: a private room does not exist for them."""
-    if room.private:
-        return RoomNotFound("No such room.")
-    return NotAllowed("You are not a player in this room.")
-
-
-def _player_or_403(room: Room, user) -> Player:
-    player = _player_or_none(room, user)
-    if player is None:
-        raise _not_a_player(room)
-    return player
+def _checked(
+    room: Room, players: list[Player], user: User, action: str, *, rematch: str | None = None
+) -> tuple[rules.Game, Player | None]:
+    """The room as the rules see it and the user's seat, once `action` is allowed. Raises GameError."""
+    game = visibility.game_of(room, players, rematch=rematch)
+    me = visibility.player_of(players, user)
+    rules.check(game, action, me.pk if me else None, guest=getattr(user, "is_guest", False))
+    return game, me
 
 
 def _require_status(room: Room, *statuses: str) -> None:
-    if room.status in statuses:
-        return
-    messages = {
-        Room.Status.WAITING: "The game has not started yet.",
-        Room.Status.PLAYING: "The game has already started.",
-        Room.Status.FINISHED: "The game is finished.",
-        Room.Status.ABANDONED: "The room was abandoned.",
-    }
-    raise WrongState(messages[room.status])
+    if (refused := rules.status_refusal(room.status, *statuses)) is not None:
+        raise refused
 
 
-def _players_snapshot(room: Room) -> list[dict]:
-    return [wire.player_data(p) for p in room.players.select_related("user")]
+def _snapshot(players: Iterable[Player]) -> list[dict]:
+    """The players as events carry them."""
+    return [wire.player_data(p) for p in players]
 
 
 def _validate_name(name: str | None, *, default: str) -> str:
@@ -119,32 +125,77 @@ def _new_room_code() -> str:
     raise RuntimeError("Could not draw a free room code.")  # pragma: no cover
 
 
-def _finish(room: Room, *, winner=None, status: str = Room.Status.FINISHED) -> dict:
-    """End the game: one `game_finished` event carrying the secret and winner."""
+def _apply(player: Player, seat: rules.PlayerState) -> dict[str, object]:
+    """Give the player the seat's state; the fields that changed, with their new values."""
+    changed: dict[str, object] = {}
+    for name in _SEAT_FIELDS:
+        value = getattr(seat, name)
+        if getattr(player, name) != value:
+            setattr(player, name, value)
+            changed[name] = value
+    return changed
+
+
+def _apply_all(players: list[Player], seats: Iterable[rules.PlayerState]) -> dict[int, dict[str, object]]:
+    """Give every player their seat's state; the changed fields by player id."""
+    by_id = {p.pk: p for p in players}
+    changes = {seat.id: _apply(by_id[seat.id], seat) for seat in seats}
+    return {pk: fields for pk, fields in changes.items() if fields}
+
+
+def _write_players(players: list[Player], changes: dict[int, dict[str, object]]) -> None:
+    """One UPDATE per distinct change: a team that changes alike is written at once."""
+    by_id = {p.pk: p for p in players}
+    groups: dict[tuple, list[int]] = {}
+    for pk, fields in changes.items():
+        groups.setdefault(tuple(sorted(fields.items())), []).append(pk)
+    for key, pks in groups.items():
+        if len(pks) == 1:
+            sql.update(by_id[pks[0]], [name for name, _ in key])
+        else:
+            Player.objects.filter(pk__in=pks).update(**dict(key))
+
+
+def _finish_event(room: Room, game: rules.Game, players: list[Player]) -> dict:
+    """Close the room as the rules ended it: one `game_finished` event carrying the secret and winner."""
+    by_id = {p.pk: p for p in players}
+    winner = by_id[game.winner].user if game.winner is not None else None
+    return _finish(room, winner=winner, players=players)
+
+
+def _finish(
+    room: Room,
+    *,
+    winner: User | None = None,
+    status: str = Room.Status.FINISHED,
+    players: list[Player] | None = None,
+) -> dict:
+    """End the game: one `game_finished` event carrying the secret and winner; the caller saves the room."""
     room.status = status
     room.finished_at = timezone.now()
     room.winner = winner
-    event = events.record(
+    if players is None:
+        players = list(room.players.select_related("user"))
+    return events.record(
         room,
         "game_finished",
         status=status,
         winner=winner.username if winner else None,
         secret=room.secret,
-        players=_players_snapshot(room),
+        players=_snapshot(players),
     )
-    # Only what this function changed: the callers saved their own changes.
-    room.save(update_fields=["status", "finished_at", "winner", "version"])
-    return event
 
 
-def _start(room: Room) -> None:
+def _start(room: Room, players: list[Player]) -> None:
+    """Start the game the rules allow to start: its secret drawn, every player playing."""
+    game = rules.started(visibility.game_of(room, players))
+    _write_players(players, _apply_all(players, game.players))
     if room.secret is None:
         room.secret = list(rules.draw_secret(room.game_settings))
     room.status = Room.Status.PLAYING
     room.started_at = timezone.now()
-    room.players.update(status=Player.Status.PLAYING)
     events.record(
-        room, "game_started", started_at=wire.timestamp(room.started_at), players=_players_snapshot(room)
+        room, "game_started", started_at=wire.timestamp(room.started_at), players=_snapshot(players)
     )
     room.save()
 
@@ -154,7 +205,7 @@ def _start(room: Room) -> None:
 
 def room_create(
     *,
-    user,
+    user: User,
     mode: str,
     name: str | None = None,
     private: bool = False,
@@ -188,37 +239,35 @@ def room_create(
             mode=mode,
             private=private,
             owner=user,
-            code_length=game_settings.code_length,
-            colors=game_settings.colors,
-            max_guesses=game_settings.max_guesses,
-            allow_duplicates=game_settings.allow_duplicates,
             max_players=max_players,
             rematch_of=rematch_of,
+            **asdict(game_settings),
             secret=daily_secret,
             is_daily=daily_secret is not None,
         )
-        role = Player.Role.CODEMAKER if mode == Room.Mode.DUEL else Player.Role.PLAYER
-        Player.objects.create(room=room, user=user, role=role)
-        if mode == Room.Mode.SOLO:
-            _start(room)
-        events.lobby_notify(room, "room_created")
+        _open(room, user)
     return room
 
 
-def quick_play(*, user, **settings) -> Room:
+def _open(room: Room, owner: User) -> None:
+    """Seat the owner (a duel's codemaker) and tell the lobby; a solo game starts at once."""
+    role = Player.Role.CODEMAKER if room.mode == Room.Mode.DUEL else Player.Role.PLAYER
+    player = Player.objects.create(room=room, user=owner, role=role)
+    if room.mode == Room.Mode.SOLO:
+        _start(room, [player])
+    events.lobby_notify(room, "room_created")
+
+
+def quick_play(*, user: User, **settings: Any) -> Room:
     """Create and start a solo room in one call. Raises InvalidMove."""
     return room_create(user=user, mode=Room.Mode.SOLO, **settings)
 
 
-def room_join(*, room_code: str, user) -> Room:
+def room_join(*, room_code: str, user: User) -> Room:
     """Join a waiting room. Raises RoomNotFound, WrongState (started, full, already joined)."""
     with transaction.atomic():
-        room = _lock_room(room_code)
-        if _player_or_none(room, user) is not None:
-            raise WrongState("You have already joined this room.")
-        _require_status(room, Room.Status.WAITING)
-        if room.players.count() >= room.max_players:
-            raise WrongState("The room is full.")
+        room, players = _lock_room_then_players(room_code)
+        _checked(room, players, user, "join")
         role = Player.Role.CODEBREAKER if room.mode == Room.Mode.DUEL else Player.Role.PLAYER
         try:
             with transaction.atomic():
@@ -230,31 +279,26 @@ def room_join(*, room_code: str, user) -> Room:
     return room
 
 
-def bot_add(*, room_code: str, user, difficulty: str) -> Player:
+def bot_add(*, room_code: str, user: User, difficulty: str) -> Player:
     """The owner adds a computer player to a waiting race. Raises InvalidMove, NotAllowed, RoomNotFound, WrongState."""
     if difficulty not in rules.BOT_DIFFICULTIES:
         raise InvalidMove("difficulty must be easy or hard.", field="difficulty")
     with transaction.atomic():
-        room = _lock_room(room_code)
-        _player_or_403(room, user)
-        if room.owner_id != user.id:
-            raise NotAllowed("Only the room's owner can add a computer player.")
-        if room.mode != Room.Mode.RACE:
-            raise NotAllowed("Bots play races only.")
+        room, players = _lock_room_then_players(room_code)
+        _checked(room, players, user, "add_bot")
         bot = _bot_user_create(difficulty)
-        # The same join as a person's: its checks (waiting, not full) and its
-        # player_joined event. A refused join rolls the bot user back with
-        # this transaction; the row lock above is this transaction's own.
+        # The same join as a person's, with its player_joined event. A refused
+        # join rolls the bot user back with this transaction; the row lock
+        # above is this transaction's own.
         room_join(room_code=room.code, user=bot)
         return Player.objects.select_related("room", "user").get(room=room, user=bot)
 
 
-def _bot_user_create(difficulty: str):
-    users = get_user_model()
+def _bot_user_create(difficulty: str) -> User:
     for _ in range(20):
         username = f"bot-{difficulty}-{secrets.token_hex(3)}"
-        if not users.objects.filter(username=username).exists():
-            bot = users(username=username, bot_difficulty=difficulty)
+        if not User.objects.filter(username=username).exists():
+            bot = User(username=username, bot_difficulty=difficulty)
             # No password can match: a bot never signs in, by cookie or token.
             bot.set_unusable_password()
             bot.save()
@@ -262,133 +306,98 @@ def _bot_user_create(difficulty: str):
     raise RuntimeError("Could not draw a free bot name.")  # pragma: no cover
 
 
-def room_leave(*, room_code: str, user) -> Room:
+def room_leave(*, room_code: str, user: User) -> Room:
     """Leave: removed while waiting, a forfeit while playing. Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        room = _lock_room(room_code)
-        player = _player_or_403(room, user)
-        if room.is_over:
-            _require_status(room, Room.Status.WAITING, Room.Status.PLAYING)
-        if room.status == Room.Status.WAITING:
-            _leave_waiting_room(room, player)
-        elif player.status == Player.Status.PLAYING:
-            _forfeit(room, player)
+        room, players = _lock_room_then_players(room_code)
+        game, me = _checked(room, players, user, "leave")
+        assert me is not None  # checked: only a player may leave
+        result = rules.outcome(game, rules.Left(me.pk))
         # A player who already solved, ran out or left has nothing to give up:
         # leaving again changes nothing and is not an error.
+        if result.removed is not None:
+            _leave_waiting_room(room, players, me, result)
+        elif result.changed:
+            _forfeit(room, players, me, result)
     return room
 
 
-def _leave_waiting_room(room: Room, player: Player) -> None:
-    username = player.user.username
-    player.delete()
-    remaining = list(room.players.select_related("user").order_by("joined_at", "id"))
-    if not remaining:
-        room.status = Room.Status.ABANDONED
+def _leave_waiting_room(room: Room, players: list[Player], leaver: Player, result: rules.Outcome) -> None:
+    leaver.delete()
+    remaining = [p for p in players if p.pk != leaver.pk]
+    _write_players(remaining, _apply_all(remaining, result.game.players))
+    room.status = result.game.status
+    if room.is_over:
         room.finished_at = timezone.now()
-    elif room.owner_id == player.user_id:
-        new_owner = remaining[0]
-        room.owner = new_owner.user
-        if room.mode == Room.Mode.DUEL:
-            # The codemaker is whoever owns the duel; a secret set by the one
-            # who left goes with them.
-            new_owner.role = Player.Role.CODEMAKER
-            new_owner.save(update_fields=["role"])
-            room.secret = None
+    heir = next((p for p in remaining if p.pk == result.game.owner), None)
+    if heir is not None:
+        room.owner = heir.user
+    if result.secret_cleared:
+        room.secret = None
     events.record(
         room,
         "player_left",
-        username=username,
+        username=leaver.user.username,
         owner=room.owner.username,
         status=room.status,
-        players=[wire.player_data(p) for p in remaining],
+        players=_snapshot(remaining),
     )
     room.save()
 
 
-def _forfeit(room: Room, player: Player) -> None:
-    player.status = Player.Status.LEFT
-    player.save(update_fields=["status"])
+def _forfeit(room: Room, players: list[Player], leaver: Player, result: rules.Outcome) -> None:
+    changes = _apply_all(players, result.moved)
     events.record(
         room,
         "player_left",
-        username=player.user.username,
+        username=leaver.user.username,
         owner=room.owner.username,
         status=room.status,
-        players=_players_snapshot(room),
+        players=_snapshot(players),
     )
+    for pk, fields in _apply_all(players, result.game.players).items():
+        changes.setdefault(pk, {}).update(fields)
+    if result.finished:
+        _finish_event(room, result.game, players)
+    _write_players(players, changes)
     room.save()
-    if room.mode == Room.Mode.DUEL:
-        # The other side wins a duel that one side walks away from.
-        other = room.players.exclude(pk=player.pk).select_related("user").first()
-        if other is not None:
-            _award(other, place=1)
-            player.place = 2
-            player.save(update_fields=["place"])
-        _finish(room, winner=other.user if other else None)
-    elif not room.players.filter(status=Player.Status.PLAYING).exists():
-        _finish(room, winner=room.winner)
 
 
-def _award(player: Player, *, place: int) -> None:
-    player.place = place
-    player.won = place == 1
-    player.save(update_fields=["place", "won"])
-
-
-def room_start(*, room_code: str, user) -> Room:
+def room_start(*, room_code: str, user: User) -> Room:
     """Start a waiting room (owner only). Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        room = _lock_room(room_code)
-        _player_or_403(room, user)
-        if room.owner_id != user.id:
-            raise NotAllowed("Only the room's owner can start the game.")
-        _require_status(room, Room.Status.WAITING)
-        needed = MIN_PLAYERS_TO_START[room.mode]
-        if room.players.count() < needed:
-            raise WrongState(f"A {room.mode} game needs at least {needed} players.")
-        if room.mode == Room.Mode.DUEL and room.secret is None:
-            raise WrongState("The codemaker has not set the secret yet.")
-        _start(room)
+        room, players = _lock_room_then_players(room_code)
+        _checked(room, players, user, "start")
+        _start(room, players)
     return room
 
 
-def room_set_secret(*, room_code: str, user, secret: list[int]) -> Room:
+def room_set_secret(*, room_code: str, user: User, secret: list[int]) -> Room:
     """The duel codemaker sets the secret, once, before the start. Raises InvalidMove, NotAllowed, WrongState."""
     with transaction.atomic():
-        room = _lock_room(room_code)
-        player = _player_or_403(room, user)
-        if room.mode != Room.Mode.DUEL or player.role != Player.Role.CODEMAKER:
-            raise NotAllowed("Only a duel's codemaker sets the secret.")
-        _require_status(room, Room.Status.WAITING)
-        if room.secret is not None:
-            raise WrongState("The secret is already set.")
+        room, players = _lock_room_then_players(room_code)
+        _checked(room, players, user, "set_secret")
         room.secret = list(rules.validate_code(secret, room.game_settings, field="secret"))
         events.record(room, "secret_set")
         room.save()
     return room
 
 
-def room_delete(*, room_code: str, user) -> None:
+def room_delete(*, room_code: str, user: User) -> None:
     """Delete a waiting room (owner only). Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        room = _lock_room(room_code)
-        _player_or_403(room, user)
-        if room.owner_id != user.id:
-            raise NotAllowed("Only the room's owner can delete it.")
-        _require_status(room, Room.Status.WAITING)
+        room, players = _lock_room_then_players(room_code)
+        _checked(room, players, user, "delete")
         events.record(room, "room_deleted")
         room.delete()
 
 
-def room_rematch(*, room_code: str, user) -> Room:
+def room_rematch(*, room_code: str, user: User) -> Room:
     """A new room with the same settings, owned by the caller. Raises RoomNotFound, NotAllowed, WrongState."""
     with transaction.atomic():
-        old = _lock_room(room_code)
-        _player_or_403(old, user)
-        _require_status(old, Room.Status.FINISHED)
+        old, players = _lock_room_then_players(room_code)
         existing = old.rematches.first()
-        if existing is not None:
-            raise WrongState(f"A rematch already exists: room {existing.code}.", code="rematch_exists")
+        _checked(old, players, user, "rematch", rematch=existing.code if existing else None)
         room = room_create(
             user=user,
             mode=old.mode,
@@ -413,6 +422,7 @@ def room_abandon(*, room_code: str) -> Room:
         if room.is_over:
             _require_status(room, Room.Status.WAITING, Room.Status.PLAYING)
         _finish(room, status=Room.Status.ABANDONED)
+        room.save(update_fields=["status", "finished_at", "winner", "version"])
     return room
 
 
@@ -431,7 +441,9 @@ def _result_of(guess: Guess, room: Room) -> GuessResult:
     )
 
 
-def guess_submit(*, room_code: str, user, guess: list[int], request_id: str | None = None) -> GuessResult:
+def guess_submit(
+    *, room_code: str, user: User, guess: list[int], request_id: str | None = None
+) -> GuessResult:
     """Score a guess and record it; a repeated request_id returns the first result.
 
     Raises InvalidMove, NotAllowed, RoomNotFound, WrongState.
@@ -441,14 +453,15 @@ def guess_submit(*, room_code: str, user, guess: list[int], request_id: str | No
     # The idempotency key is not looked up before the move: the unique
     # (player, request_id) catches a retry of an applied move when its insert
     # conflicts, and only a refused or conflicting move pays for the lookup.
+    player: Player | None = None
     try:
         with transaction.atomic():
             room, players = _lock_room_and_players(room_code)
-            player = next((p for p in players if p.user_id == user.id), None)
-            if player is None:
-                raise _not_a_player(room)
+            game = visibility.game_of(room, players)
+            player = visibility.player_of(players, user)
             try:
-                code = _guess_check(room, player, guess)
+                rules.check(game, "guess", player.pk if player else None)
+                code = rules.validate_code(guess, room.game_settings)
             except GameError:
                 # A retry of a move that was applied, and perhaps ended the
                 # game or used the last guess: the first result, not a refusal.
@@ -456,7 +469,8 @@ def guess_submit(*, room_code: str, user, guess: list[int], request_id: str | No
                 if earlier is None:
                     raise
                 return _guess_replay(earlier, room, guess)
-            return _guess_record(room, players, player, code, request_id=request_id)
+            assert player is not None  # checked: only a player may guess
+            return _guess_record(room, players, player, game, code, request_id=request_id)
     except IntegrityError:
         # The transaction is rolled back; a conflict on the key means the
         # same move committed first. Any other conflict is a bug: re-raised.
@@ -466,22 +480,8 @@ def guess_submit(*, room_code: str, user, guess: list[int], request_id: str | No
         return _guess_replay(earlier, room, guess)
 
 
-def _guess_check(room: Room, player: Player, guess: list[int]) -> tuple[int, ...]:
-    """May this player guess now, and is the guess a valid code? Raises NotAllowed, WrongState, InvalidMove."""
-    if player.role == Player.Role.CODEMAKER:
-        raise NotAllowed("The codemaker watches; only the codebreaker guesses.")
-    _require_status(room, Room.Status.PLAYING)
-    if player.status == Player.Status.SOLVED:
-        raise WrongState("You have already solved this code.")
-    if player.status == Player.Status.OUT:
-        raise WrongState("You have no guesses left.")
-    if player.status == Player.Status.LEFT:
-        raise WrongState("You have left this game.")
-    return rules.validate_code(guess, room.game_settings)
-
-
-def _guess_earlier(player: Player, request_id: str | None) -> Guess | None:
-    if request_id is None:
+def _guess_earlier(player: Player | None, request_id: str | None) -> Guess | None:
+    if player is None or request_id is None:
         return None
     return Guess.objects.filter(player=player, request_id=request_id).first()
 
@@ -494,23 +494,24 @@ def _guess_replay(earlier: Guess, room: Room, guess: list[int]) -> GuessResult:
 
 
 def _guess_record(
-    room: Room, players: list[Player], player: Player, code: tuple[int, ...], *, request_id: str | None
+    room: Room,
+    players: list[Player],
+    player: Player,
+    game: rules.Game,
+    code: tuple[int, ...],
+    *,
+    request_id: str | None,
 ) -> GuessResult:
-    """Write the checked guess, its `guess` event and the player's and room's new state."""
-    number = (room.guesses_made if room.shared_board else player.guesses_used) + 1
-    if number > room.max_guesses:  # pragma: no cover - the game ends when the budget is spent
-        raise WrongState("No guesses left.")
+    """Write the checked guess, its `guess` event and what the rules say it did to the players and room."""
     feedback = rules.score(room.secret, code)
-    solved = rules.is_solved(feedback, room.game_settings)
-    remaining = room.max_guesses - number
-
+    result = rules.outcome(game, rules.Guessed(player.pk, feedback))
     # Inserted first: a retried key conflicts before anything else is written.
     # Its version is the one events.record gives the `guess` event below.
     stored = sql.insert(
         Guess(
             room=room,
             player=player,
-            number=number,
+            number=result.number,
             shared_board=room.shared_board,
             guess=list(code),
             exact=feedback.exact,
@@ -521,109 +522,62 @@ def _guess_record(
     )
     mode = room.mode
     transaction.on_commit(lambda: metrics.GUESSES.labels(mode).inc())
-    player.guesses_used += 1
-    player_fields = ["guesses_used"]
-    if solved:
-        player.status = Player.Status.SOLVED
-        player.solved_in = number
+    changes = _apply_all(players, result.moved)
+    if result.solved:
         player.solved_at = timezone.now()
-        player_fields += ["status", "solved_in", "solved_at"]
-    elif remaining == 0 and not room.shared_board:
-        player.status = Player.Status.OUT
-        player_fields.append("status")
-
-    event = events.record(
-        room,
-        "guess",
-        username=player.user.username,
-        number=number,
-        guess=list(code),
-        exact=feedback.exact,
-        misplaced=feedback.misplaced,
-        solved=solved,
-        remaining=remaining,
-        player=wire.player_data(player),
-    )
-    assert event["version"] == stored.version
-    room.guesses_made += 1
-    room_fields = ["version", "guesses_made"]
-    if room.mode == Room.Mode.RACE and solved:
-        # Placed in the order they solve. After the event: its player
-        # snapshot is the guess's, before the place is awarded.
-        place = sum(1 for p in players if p.place is not None) + 1
-        player.place = place
-        player.won = place == 1
-        player_fields += ["place", "won"]
-        if place == 1:
-            room.winner = player.user
-            room_fields.append("winner")
-    sql.update(player, player_fields)
-    sql.update(room, room_fields)
-    _after_guess(room, players, player, solved=solved, remaining=remaining)
+        changes[player.pk]["solved_at"] = player.solved_at
+    _record_guess(room, player, code, feedback, result)
+    assert room.version == stored.version
+    _guess_settle(room, players, result, changes)
     return _result_of(stored, room)
 
 
-def _after_guess(room: Room, players: list[Player], player: Player, *, solved: bool, remaining: int) -> None:
-    """Apply the mode's ending rules after a recorded guess (a race's places are awarded already)."""
-    mode = room.mode
-    if mode == Room.Mode.RACE:
-        # The players were read under the lock and `player` is up to date:
-        # no query is needed to know whether anyone still plays.
-        if not any(p.status == Player.Status.PLAYING for p in players):
-            _finish(room, winner=room.winner)
-        return
+def _guess_settle(
+    room: Room, players: list[Player], result: rules.Outcome, changes: dict[int, dict[str, object]]
+) -> None:
+    """After the guess's event (its player snapshot is the guess's own): places, a team's result, the end."""
+    for pk, fields in _apply_all(players, result.game.players).items():
+        changes.setdefault(pk, {}).update(fields)
+    room.guesses_made = result.game.guesses_made
+    room_fields = ["version", "guesses_made"]
+    if result.game.winner is not None and room.winner_id is None:
+        # A race's first solver, while the others play on.
+        room.winner = next(p.user for p in players if p.pk == result.game.winner)
+        room_fields.append("winner")
+    if result.finished:
+        _finish_event(room, result.game, players)
+        room_fields = ["version", "guesses_made", "status", "finished_at", "winner"]
+    _write_players(players, changes)
+    sql.update(room, room_fields)
 
-    if not solved and remaining > 0:
-        return
-    others = room.players.exclude(pk=player.pk).exclude(status=Player.Status.LEFT)
-    if mode == Room.Mode.COOP:
-        # One shared board: the team wins or loses together.
-        if solved:
-            others.update(status=Player.Status.SOLVED, solved_in=player.solved_in, won=True)
-            player.won = True
-            player.save(update_fields=["won"])
-            _finish(room, winner=player.user)
-        else:
-            room.players.filter(status=Player.Status.PLAYING).update(status=Player.Status.OUT)
-            _finish(room)
-        return
-    if mode == Room.Mode.DUEL:
-        codemaker = others.select_related("user").first()
-        if solved:
-            _award(player, place=1)
-            if codemaker:
-                _award(codemaker, place=2)
-            _finish(room, winner=player.user)
-        else:
-            player.status = Player.Status.OUT
-            player.save(update_fields=["status"])
-            _award(player, place=2)
-            if codemaker:
-                _award(codemaker, place=1)
-            _finish(room, winner=codemaker.user if codemaker else None)
-        return
-    # solo
-    if solved:
-        _award(player, place=1)
-        _finish(room, winner=player.user)
-    else:
-        player.status = Player.Status.OUT
-        player.save(update_fields=["status"])
-        _finish(room)
+
+def _record_guess(
+    room: Room, player: Player, code: tuple[int, ...], feedback: rules.Feedback, result: rules.Outcome
+) -> None:
+    events.record(
+        room,
+        "guess",
+        username=player.user.username,
+        number=result.number,
+        guess=list(code),
+        exact=feedback.exact,
+        misplaced=feedback.misplaced,
+        solved=result.solved,
+        remaining=result.remaining,
+        player=wire.player_data(player),
+    )
 
 
 # --- chat --------------------------------------------------------------------
 
 
-def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
+def chat_post(*, room_code: str, user: User, text: str) -> ChatMessage:
     """Store a chat line and tell the room. Raises InvalidMove, RoomNotFound.
 
     Anyone who may see the room may talk in it: players and the signed-in
     spectators of a public room, but not guests (SPEC §7: chat is for
     accounts, which can be held to account). Rate limiting is the door's job.
     """
-    if getattr(user, "is_guest", False):
-        raise NotAllowed("Guests cannot chat: keep your account (choose a name and password) to chat.")
     if not isinstance(text, str) or not text.strip():
         raise InvalidMove("A chat message must have 1 to 500 characters.", field="text")
     text = text.strip()
@@ -631,8 +585,9 @@ def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
         raise InvalidMove("A chat message must have 1 to 500 characters.", field="text")
     with transaction.atomic():
         room = _lock_room(room_code)
-        if room.private and _player_or_none(room, user) is None:
-            raise RoomNotFound("No such room.")
+        # Only a private room asks who you are: its players are read for it alone.
+        seat = _player_or_none(room, user) if room.private else None
+        _checked(room, [seat] if seat else [], user, "chat")
         message = ChatMessage.objects.create(room=room, user=user, text=text)
         events.record(room, "chat", **wire.chat_line(message))
         room.save()
@@ -642,7 +597,7 @@ def chat_post(*, room_code: str, user, text: str) -> ChatMessage:
 # --- hints -------------------------------------------------------------------
 
 
-def hint_request(*, room_code: str, user) -> solver.Hint:
+def hint_request(*, room_code: str, user: User) -> solver.Hint:
     """The solver's view of a solo game: codes still possible and a next guess.
 
     Marks the room as hinted, so its win is counted apart in stats. That is
@@ -650,15 +605,8 @@ def hint_request(*, room_code: str, user) -> solver.Hint:
     Raises RoomNotFound, NotAllowed (not a player; not solo), WrongState.
     """
     with transaction.atomic():
-        room = _lock_room(room_code)
-        player = _player_or_403(room, user)
-        if room.mode != Room.Mode.SOLO:
-            raise NotAllowed("Hints are for solo games only.")
-        if room.is_daily:
-            raise NotAllowed("No hints in the daily challenge: everyone plays it on their own.")
-        _require_status(room, Room.Status.PLAYING)
-        if player.status != Player.Status.PLAYING:
-            raise WrongState("You have finished this game.")
+        room, players = _lock_room_then_players(room_code)
+        _checked(room, players, user, "hint")
         history = selectors.board_history(room.guesses.all())
         # Solo: nobody else waits on this row lock while the solver thinks
         # (bounded well under a second, see docs/solver.md).

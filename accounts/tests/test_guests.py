@@ -179,10 +179,12 @@ def test_register_refuses_the_generated_prefixes():
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_guests_cannot_chat_over_the_socket():
+async def test_guests_cannot_chat_over_the_socket(bob):
     data, client = await sync_to_async(new_guest)()
-    response = await sync_to_async(client.post)("/api/v1/quick-play/", {}, format="json")
-    code = response.json()["code"]
+    room = await sync_to_async(services.room_create)(user=bob, mode=Room.Mode.RACE)
+    code = room.code
+    joined = await sync_to_async(client.post)(f"/api/v1/rooms/{code}/join/")
+    assert joined.status_code == 200
     comm = WebsocketCommunicator(
         application, f"/ws/rooms/{code}/", subprotocols=["mastermind.v1", f"token.{data['token']}"]
     )

@@ -55,6 +55,11 @@ class RoomSerializer(serializers.ModelSerializer):
     daily = serializers.BooleanField(
         source="is_daily", help_text="A daily challenge's room (POST /daily/): the day's secret, no hints."
     )
+    actions = serializers.SerializerMethodField(
+        help_text="What you may do in this room now, each a request that would succeed: join, add_bot, "
+        "set_secret, start, guess, hint, chat, rematch, leave (a leave that would change nothing is "
+        "accepted but not listed), delete. As of this read: a room event may change it."
+    )
 
     class Meta:
         model = Room
@@ -72,6 +77,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "secret",
             "rematch",
             "daily",
+            "actions",
             "created_at",
             "started_at",
             "finished_at",
@@ -90,6 +96,10 @@ class RoomSerializer(serializers.ModelSerializer):
     def get_rematch(self, room: Room) -> str | None:
         rematch = next(iter(room.rematches.all()), None)
         return rematch.code if rematch else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=list(rules.ACTIONS))))
+    def get_actions(self, room: Room) -> list[str]:
+        return visibility.actions(room, _viewer(self))
 
 
 class GuessSerializer(serializers.ModelSerializer):

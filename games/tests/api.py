@@ -34,6 +34,7 @@ ROOM_KEYS = {
     "secret",
     "rematch",
     "daily",
+    "actions",
     "created_at",
     "started_at",
     "finished_at",

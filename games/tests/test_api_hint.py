@@ -5,6 +5,7 @@ import pytest
 from games import rules, services
 from games.models import Room, RoomEvent
 from games.tests.factories import make_room, wrong_guess
+from games.tests.oracles import consistent_codes
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def hint(client, code):
 
 def consistent_count(room: Room, history) -> int:
     """Brute force, independent of the solver."""
-    return len(rules.consistent_codes(rules.all_codes(room.game_settings), history))
+    return len(consistent_codes(rules.all_codes(room.game_settings), history))
 
 
 def test_first_hint_counts_every_code_and_suggests_knuths_opening(alice_api, alice):

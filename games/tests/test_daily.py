@@ -104,6 +104,7 @@ def test_no_hints_in_the_daily(alice, alice_api):
     room, _ = daily.daily_start(user=alice)
     response = alice_api.get(f"/api/v1/rooms/{room.code}/hint/")
     assert response.status_code == 403 and "No hints in the daily" in response.json()["detail"]
+    assert "hint" not in alice_api.get(f"/api/v1/rooms/{room.code}/").json()["actions"]
     room.refresh_from_db()
     assert room.hints_used is False
     browser = Client()

@@ -177,11 +177,13 @@ def test_guess_service_budget_the_socket_pays(alice, bob, carol, django_assert_n
 
 
 def test_solo_guess_that_finishes_budget(alice, alice_api, django_assert_num_queries):
-    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: exactly 12
-    queries on SQLite and PostgreSQL: the 8 of a plain guess, plus the award, the players
-    snapshot, the `game_finished` event and a second room update (it was 15)."""
+    """POST /api/v1/rooms/{code}/guesses/, a solo guess that solves and ends the game: exactly 9
+    queries on SQLite and PostgreSQL: the 8 of a plain guess plus the `game_finished` event. The
+    rules decide the place and the end before anything is written, so the player and the room
+    are each updated once, and the event's players come from the locked rows (it was 15, then
+    12 with a separate award, players snapshot and second room update)."""
     room = services.quick_play(user=alice)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         response = alice_api.post(f"{ROOMS}{room.code}/guesses/", {"guess": room.secret}, format="json")
     assert response.status_code == 201
     assert response.json()["solved"] is True

@@ -26,8 +26,6 @@ from games.rules import (
     GameSettings,
     all_codes,
     code_space_size,
-    consistent_codes,
-    default_max_players,
     draw_room_code,
     draw_secret,
     is_solved,
@@ -36,6 +34,7 @@ from games.rules import (
     validate_code,
     validate_settings,
 )
+from games.tests.oracles import consistent_codes
 
 PROPS = settings(max_examples=300, deadline=None)
 
@@ -247,7 +246,6 @@ def test_validate_code_reports_custom_field():
 def test_validate_settings_defaults(mode, players):
     assert validate_settings(mode=mode) == (GameSettings(), players)
     assert validate_settings(mode=mode, max_players=None) == (GameSettings(), players)
-    assert default_max_players(mode) == players
 
 
 def test_defaults_match_limits():
@@ -323,8 +321,6 @@ def test_unknown_mode(mode):
     with pytest.raises(InvalidMove) as info:
         validate_settings(mode=mode)
     assert info.value.field == "mode"
-    with pytest.raises(InvalidMove):
-        default_max_players(mode)
 
 
 # --- draws ------------------------------------------------------------------

@@ -20,12 +20,12 @@ from games.rules import (
     GameSettings,
     all_codes,
     code_space_size,
-    consistent_codes,
     draw_secret,
     score,
     validate_code,
 )
 from games.solver import Hint, Solver, SpaceTooLarge, Strategy, distribution, guesses_needed, play
+from games.tests.oracles import consistent_codes
 from games.tests.test_rules import codes_for, game_settings, imported_modules
 
 CLASSIC = GameSettings()  # 4 pegs, 6 colours, repeats allowed

@@ -150,8 +150,9 @@ def test_every_handled_message_type_is_documented_and_no_other():
 
 
 @pytest.mark.asyncio
-async def test_documented_client_messages_are_accepted_and_variants_refused(ws, alice):  # noqa: F811
-    code = await make_room(alice, "solo")
+async def test_documented_client_messages_are_accepted_and_variants_refused(ws, alice, bob):  # noqa: F811
+    # A running race: moves and chat both have somewhere to go (a solo game has no chat).
+    code = await make_room(alice, "race", "playing", join=[bob])
     for kind, message in client_types(ROOMS).items():
         comm, _ = await ws.room(alice, code)
         example = message["examples"][0]["payload"]
