@@ -95,10 +95,11 @@ class LoginView(auth_views.LoginView):
 # --- password change, reset and account deletion ------------------------------------
 
 
-class LoginThrottled:
+class LoginThrottled(FormView):
     """Each POST counts against the login throttle: these pages check a password or send mail."""
 
     throttled_message = "Too many attempts from your address; try again in {seconds} s."
+    # Mixed into Django's form views (sign-in, password change, reset, deletion).
 
     def post(self, request, *args, **kwargs):
         wait = door_allows(LoginThrottle, request)

@@ -23,8 +23,6 @@ from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
 
-M = TypeVar("M", bound=Model)
-
 
 def quoted(name: str | None) -> str:
     """A column or table name quoted for this database (a field without a column is a bug here)."""

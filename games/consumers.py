@@ -30,6 +30,7 @@ import json
 import logging
 import secrets
 from collections import OrderedDict
+from typing import Any
 
 from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
@@ -144,13 +145,13 @@ def _validated(serializer_class, content: dict) -> dict:
     return serializer.validated_data
 
 
-class SafeReceiveMixin:
+class SafeReceiveMixin(AsyncJsonWebsocketConsumer):
     """Parse frames defensively: every bad frame gets an `error`, never a traceback."""
 
     handlers: dict = {}
     metrics_endpoint = "room"
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
             if text_data is None:
                 raise ProtocolError("Send JSON text frames.")
@@ -203,7 +204,7 @@ class SafeReceiveMixin:
         it at once when its user signs out through the API, and within
         WS_AUTH_RECHECK_SECONDS of any other end of its credential.
         """
-        self.user = self.scope.get("user")
+        self.user: Any = self.scope.get("user")  # a lazy user; signed in once this returns True
         self.groups_joined: list[str] = []
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
@@ -249,7 +250,7 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         self.room_code = rules.normalize_room_code(self.scope["url_route"]["kwargs"]["code"])
         self.version = 0
-        self.mode = None
+        self.mode: str = ""
         self.over = False
         self.private = False
         # Set once the viewer may no longer see the room (left a private one).
@@ -467,7 +468,7 @@ class _FreshRead:
 
     def __init__(self) -> None:
         self.started = False
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[boards.RoomSnapshot | None] | None = None
 
     def read(self, room_code: str) -> boards.RoomSnapshot | None:
         self.started = True
@@ -489,7 +490,7 @@ async def fresh_snapshot(room_code: str) -> boards.RoomSnapshot | None:
     """
     loop = asyncio.get_running_loop()
     pending = _fresh_reads.get(room_code)
-    if pending is None or pending.started or pending.task.get_loop() is not loop:
+    if pending is None or pending.started or pending.task is None or pending.task.get_loop() is not loop:
         pending = _FreshRead()
         pending.task = loop.create_task(database_sync_to_async(pending.read)(room_code))
         _fresh_reads[room_code] = pending
@@ -666,7 +667,7 @@ class MeConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     async def connect(self):
         if not await self.accept_signed_in():
             return
-        await self.join(events.user_group(self.scope["user"].id))
+        await self.join(events.user_group(self.user.id))
 
     async def on_ping(self, content):
         _validated(PingSerializer, content)

@@ -1,12 +1,13 @@
 """Reads: rooms, guesses and stats, shaped to avoid N+1 queries."""
 
 from functools import cache
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
+from accounts.models import User
 from config.rows import quoted
 from games import rules, visibility, wire
 from games.exceptions import RoomNotFound
@@ -29,7 +30,7 @@ def _with_relations(queryset: QuerySet[Room]) -> QuerySet[Room]:
     )
 
 
-def room_list_visible(*, user) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
+def room_list_visible(*, user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
     """Rooms anyone may browse (not private), plus the viewer's own private ones."""
     visible = Q(private=False)
     if getattr(user, "is_authenticated", False):
@@ -43,7 +44,7 @@ def room_get(*, room_code: str) -> Room | None:
     return _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
 
 
-def room_get_for_viewer(*, room_code: str, user) -> Room:
+def room_get_for_viewer(*, room_code: str, user: Any) -> Room:
     """The room if this viewer may see it; private rooms 404 for outsiders. Raises RoomNotFound."""
     room = room_get(room_code=room_code)
     if room is None or not visibility.can_see_room(room, user):
@@ -67,7 +68,7 @@ def board_history(guesses: QuerySet[Guess]) -> list[tuple[list[int], rules.Feedb
     return [(guess, rules.Feedback(exact, misplaced)) for guess, exact, misplaced in rows]
 
 
-def player_stats_query(*, user):
+def player_stats_query(*, user: Any) -> QuerySet:
     """The ORM query `_player_stats_statement` stands for (kept for the test that compares them)."""
     return (
         Player.objects.filter(user=user, room__status=Room.Status.FINISHED)
@@ -93,7 +94,7 @@ def _player_stats_statement(vendor: str) -> str:
     )
 
 
-def player_stats(*, user) -> dict:
+def player_stats(*, user: Any) -> dict:
     """Games finished, wins, average guesses to solve.
 
     A win with the solver's hints is counted apart (`hinted_wins`): `wins`
@@ -184,7 +185,7 @@ def room_events_after(*, room: Room, since: int, limit: int) -> list[dict] | Non
 REPLAY_PAGE = 500
 
 
-def room_events_for_viewer(*, room_code: str, user, since: int) -> list[dict]:
+def room_events_for_viewer(*, room_code: str, user: Any, since: int) -> list[dict]:
     """Up to REPLAY_PAGE logged events after `since`, as this viewer may see them. Raises RoomNotFound."""
     from games import events
 
@@ -209,13 +210,13 @@ def chat_recent(*, room: Room, limit: int = 50) -> list[dict]:
     return [wire.chat_line(m) for m in reversed(rows)]
 
 
-def room_lobby_list(*, limit: int = 50) -> list[Room]:
+def room_lobby_list(*, limit: int = 50) -> "list[WithAnnotations[Room, PlayerCount]]":
     """Public multiplayer rooms waiting for players, newest first."""
     rooms = room_list_visible(user=None).filter(status=Room.Status.WAITING).exclude(mode=Room.Mode.SOLO)
     return [r for r in rooms.order_by("-created_at")[:limit] if r.player_count < r.max_players]
 
 
-def room_list_current(*, user) -> list[Room]:
+def room_list_current(*, user: Any) -> list[Room]:
     """The viewer's rooms that are still waiting or playing, newest first."""
     return list(
         _with_relations(
@@ -224,12 +225,12 @@ def room_list_current(*, user) -> list[Room]:
     )
 
 
-def user_get_public(*, username: str):
+def user_get_public(*, username: str) -> User | None:
     """The user whose profile anyone may read, or None: no such user, or a deleted (inactive) account."""
     return get_user_model().objects.filter(username=username, is_active=True).first()
 
 
-def profile(*, user) -> dict:
+def profile(*, user: User) -> dict:
     """A player's public profile: SPEC §7's `{username, guest, joined, stats, ratings}`."""
     return {
         "username": user.username,
@@ -241,7 +242,7 @@ def profile(*, user) -> dict:
     }
 
 
-def room_list_finished(*, user, viewer) -> QuerySet[Room]:
+def room_list_finished(*, user: User, viewer: Any) -> QuerySet[Room]:
     """`user`'s finished rooms that `viewer` may see, newest first: a private room only to its players."""
     rooms = Room.objects.filter(
         id__in=Player.objects.filter(user=user).values("room_id"), status=Room.Status.FINISHED
@@ -255,5 +256,5 @@ def room_list_finished(*, user, viewer) -> QuerySet[Room]:
     return _with_relations(rooms).order_by("-finished_at", "-id")
 
 
-def room_has_player(*, room_code: str, user) -> bool:
+def room_has_player(*, room_code: str, user: Any) -> bool:
     return Player.objects.filter(room__code=rules.normalize_room_code(room_code), user=user).exists()

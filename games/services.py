@@ -503,6 +503,8 @@ def _guess_record(
     request_id: str | None,
 ) -> GuessResult:
     """Write the checked guess, its `guess` event and what the rules say it did to the players and room."""
+    if room.secret is None:  # pragma: no cover - a game is started with its secret
+        raise WrongState("This game has no secret yet.")
     feedback = rules.score(room.secret, code)
     result = rules.outcome(game, rules.Guessed(player.pk, feedback))
     # Inserted first: a retried key conflicts before anything else is written.

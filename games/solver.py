@@ -37,6 +37,7 @@ import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from games import rules
 from games.exceptions import InvalidMove
@@ -136,11 +137,11 @@ class _Cache(dict):
 
     __slots__ = ("build",)
 
-    def __init__(self, build) -> None:
+    def __init__(self, build: Callable[[Any], Any]) -> None:
         super().__init__()
         self.build = build
 
-    def __missing__(self, key):
+    def __missing__(self, key: Any) -> Any:
         value = self[key] = self.build(key)
         return value
 

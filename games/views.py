@@ -448,14 +448,15 @@ def match_page(request):
             ticket = matchmaking.ticket_open(user=request.user, rated=request.POST.get("rated") == "on")
         except GameError as exc:
             return _lobby_with_errors(request, error=exc.detail, status=exc.status)
-        if ticket.room_id is not None:
+        if ticket.room is not None:
             return _redirect_to_room(request, ticket.room.code)
         return redirect("match-page")
-    ticket = matchmaking.ticket_get(user=request.user)
-    if ticket is None:
+    found = matchmaking.ticket_get(user=request.user)
+    if found is None:
         return redirect("lobby")
-    if ticket.room_id is not None:
-        return _redirect_to_room(request, ticket.room.code)
+    if found.room is not None:
+        return _redirect_to_room(request, found.room.code)
+    ticket = found
     waited = int((timezone.now() - ticket.created_at).total_seconds())
     context = {"ticket": ticket, "waited": waited}
     template = "games/partials/match_status.html" if request.htmx else "games/match.html"

@@ -27,7 +27,7 @@ def can_see_room(room: Room, user: Any) -> bool:
     return not room.private or is_player(room, user)
 
 
-def can_see_room_of(*, private: bool, players: list[dict], user) -> bool:
+def can_see_room_of(*, private: bool, players: list[dict], user: Any) -> bool:
     """can_see_room from plain values: the room's `private` flag and its `players` as an event carries them."""
     if not private:
         return True

@@ -21,7 +21,9 @@ class ErrorSerializer(serializers.Serializer):
         "throttled, server_error, unavailable, or a domain error's own (e.g. bad_credentials)."
     )
     field = serializers.CharField(required=False, help_text="The first request field at fault, when one is.")
-    errors = serializers.DictField(
+    # Documents the wire field "errors" (this serializer only describes the shape,
+    # it never validates, so hiding Serializer.errors is harmless).
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Every field at fault and its messages, when fields are at fault.",
