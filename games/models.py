@@ -52,6 +52,8 @@ class Room(models.Model):
     allow_duplicates = models.BooleanField(default=True)
     # A daily challenge's room (games.daily): the day's secret, private, no hints.
     is_daily = models.BooleanField(default=False)
+    # Rated play (games.ratings): race and duel between people only.
+    rated = models.BooleanField(default=False)
     max_players = models.PositiveSmallIntegerField(default=4)
 
     # Drawn at start (or set by a duel's codemaker); hidden until finished.
@@ -142,6 +144,8 @@ class Player(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     place = models.PositiveSmallIntegerField(null=True, blank=True)
     won = models.BooleanField(default=False)
+    # In a finished rated room: the change of the shown rating (round(mu)); null elsewhere.
+    rating_change = models.IntegerField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -311,3 +315,40 @@ class MatchTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.mode} {self.status}"
+
+
+class Rating(models.Model):
+    """A player's rating in one mode (SPEC §8): openskill's mu and sigma, games and wins counted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    mode = models.CharField(max_length=8)
+    mu = models.FloatField()
+    sigma = models.FloatField()
+    games = models.PositiveIntegerField(default=0)
+    wins = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "mode"], name="rating_once_per_mode")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.mode} {round(self.mu)}±{round(self.sigma)}"
+
+
+class RatingChange(models.Model):
+    """One player's rating before and after one rated room: the profile's history."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rating_changes")
+    mode = models.CharField(max_length=8)
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="rating_changes")
+    mu_before = models.FloatField()
+    sigma_before = models.FloatField()
+    mu_after = models.FloatField()
+    sigma_after = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "room"], name="rating_change_once_per_room")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.mode} {round(self.mu_before)}→{round(self.mu_after)}"

@@ -1,0 +1,85 @@
+"""Rated play (SPEC §8): openskill's Plackett–Luce ratings per mode, updated when a rated room finishes.
+
+- `PlackettLuce(mu=1500, sigma=500, beta=250, tau=5)`; a player's first
+  rated game starts from (1500, 500).
+- One `rate()` call over the whole room: a race ranks by `place`, everyone
+  who did not solve tied last; a duel ranks the codebreaker first if they
+  cracked the code, else the codemaker.
+- Shown: `rating = round(mu)`, `deviation = round(sigma)`, `provisional`
+  while sigma > 400. `Player.rating_change` is the change of the shown
+  rating; every change is stored (RatingChange) for the profile's history.
+- `rate_room` runs inside the transaction that finishes the room, with the
+  players' rating rows locked, so each player is rated exactly once.
+"""
+
+from dataclasses import dataclass
+
+from openskill.models import PlackettLuce
+
+from games.models import Player, Rating, RatingChange, Room
+
+MU, SIGMA, BETA, TAU = 1500.0, 500.0, 250.0, 5.0
+PROVISIONAL_SIGMA = 400.0
+RATED_MODES = (Room.Mode.RACE, Room.Mode.DUEL)
+MODEL = PlackettLuce(mu=MU, sigma=SIGMA, beta=BETA, tau=TAU)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A rating as players see it."""
+
+    rating: int
+    deviation: int
+    provisional: bool
+    games: int
+
+
+def shown(rating: Rating | None) -> Shown | None:
+    if rating is None:
+        return None
+    return Shown(round(rating.mu), round(rating.sigma), rating.sigma > PROVISIONAL_SIGMA, rating.games)
+
+
+def ranks(room: Room, players: list[Player]) -> list[int]:
+    """Each player's rank (1 is best; equal ranks tie), in the order of `players`."""
+    if room.mode == Room.Mode.DUEL:
+        breaker = next(p for p in players if p.role == Player.Role.CODEBREAKER)
+        cracked = breaker.status == Player.Status.SOLVED
+        return [1 if (p is breaker) == cracked else 2 for p in players]
+    last = 1 + max((p.place or 0 for p in players), default=0)
+    return [p.place if p.status == Player.Status.SOLVED and p.place else last for p in players]
+
+
+def rate_room(room: Room, players: list[Player]) -> None:
+    """Rate every player of a finished rated room once; sets and saves each Player.rating_change."""
+    if not room.rated:
+        return
+    rows = {
+        r.user_id: r
+        for r in Rating.objects.select_for_update().filter(
+            user_id__in=[p.user_id for p in players], mode=room.mode
+        )
+    }
+    for p in players:
+        if p.user_id not in rows:
+            rows[p.user_id] = Rating.objects.create(user_id=p.user_id, mode=room.mode, mu=MU, sigma=SIGMA)
+    before = [rows[p.user_id] for p in players]
+    teams = [[MODEL.create_rating([r.mu, r.sigma])] for r in before]
+    order = ranks(room, players)
+    after = MODEL.rate(teams, ranks=order)
+    for player, rating, (new,), rank in zip(players, before, after, order, strict=True):
+        RatingChange.objects.create(
+            user_id=player.user_id,
+            mode=room.mode,
+            room=room,
+            mu_before=rating.mu,
+            sigma_before=rating.sigma,
+            mu_after=new.mu,
+            sigma_after=new.sigma,
+        )
+        player.rating_change = round(new.mu) - round(rating.mu)
+        player.save(update_fields=["rating_change"])
+        rating.mu, rating.sigma = new.mu, new.sigma
+        rating.games += 1
+        rating.wins += rank == 1 and order.count(1) == 1
+        rating.save(update_fields=["mu", "sigma", "games", "wins"])
