@@ -27,6 +27,7 @@ class CreateRoomForm(RoomSettingsForm):
         min_value=1, max_value=8, required=False, help_text="Solo 1, duel 2, co-op and race 2–8."
     )
     private = forms.BooleanField(required=False)
+    rated = forms.BooleanField(required=False, help_text="Race and duel between people: ratings change.")
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)

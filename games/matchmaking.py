@@ -3,8 +3,8 @@
 - One ticket per player: opening one replaces the last (`ticket_open`).
 - Compatible tickets have the same mode, settings and `rated`; for rated
   play the two ratings must be within 200 + 50 for every 5 s the older
-  ticket has waited, any rating after 60 s. (Ratings arrive with rated
-  play: until then every ticket carries 1500.)
+  ticket has waited, any rating after 60 s (a ticket carries the player's
+  rating in the mode when opened: 1500 before their first rated game).
 - A match makes a private, started 2-player race room; both tickets point
   at it and both players hear `match_found` on `/ws/me/` after the commit.
 - A ticket is paired at most once, however many server processes pair at
@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from games import events, rules, selectors, services
+from games import events, ratings, rules, selectors, services
 from games.api.serializers import RoomSerializer
 from games.exceptions import InvalidMove, NotAllowed
 from games.models import MatchTicket, Room
@@ -31,7 +31,6 @@ TICKET_LIFETIME = timedelta(minutes=5)
 CANDIDATES = 50  # compatible tickets looked at per pairing, oldest first
 WINDOW_BASE, WINDOW_STEP, WINDOW_STEP_SECONDS, WINDOW_OPEN_AFTER = 200, 50, 5, 60
 MODES = ("race",)
-DEFAULT_RATING = 1500
 
 
 def rating_window(waited: timedelta) -> float:
@@ -68,7 +67,7 @@ def ticket_open(*, user, mode="race", rated=False, code_length=4, colors=6) -> M
             rated=rated,
             code_length=game_settings.code_length,
             colors=game_settings.colors,
-            rating=DEFAULT_RATING,
+            rating=ratings.current(user, mode),
         )
     pair(ticket.pk)
     ticket.refresh_from_db()
@@ -126,6 +125,7 @@ def _room_for(*, older: MatchTicket, newer: MatchTicket) -> Room:
         mode=Room.Mode.RACE,
         name=f"{older.user.username} vs {newer.user.username}",
         private=True,
+        rated=older.rated,
         code_length=older.code_length,
         colors=older.colors,
         max_players=2,

@@ -337,7 +337,9 @@ class Rating(models.Model):
 class RatingChange(models.Model):
     """One player's rating before and after one rated room: the profile's history."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rating_changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rating_changes"
+    )
     mode = models.CharField(max_length=8)
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="rating_changes")
     mu_before = models.FloatField()

@@ -13,9 +13,11 @@
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from openskill.models import PlackettLuce
 
+from games.exceptions import InvalidMove, NotAllowed
 from games.models import Player, Rating, RatingChange, Room
 
 MU, SIGMA, BETA, TAU = 1500.0, 500.0, 250.0, 5.0
@@ -38,6 +40,62 @@ def shown(rating: Rating | None) -> Shown | None:
     if rating is None:
         return None
     return Shown(round(rating.mu), round(rating.sigma), rating.sigma > PROVISIONAL_SIGMA, rating.games)
+
+
+def check_rated(rated: object, *, mode: str, guest: bool) -> None:
+    """`rated` on room create: race and duel only (400), never for guests (403)."""
+    if not isinstance(rated, bool):
+        raise InvalidMove("rated must be true or false.", field="rated")
+    if rated and mode not in RATED_MODES:
+        raise InvalidMove("Only race and duel rooms can be rated.", field="rated")
+    if rated and guest:
+        raise NotAllowed("Guests play unrated games: keep your account to play rated.")
+
+
+def current(user: Any, mode: str) -> int:
+    """The user's shown rating in `mode` (1500 before their first rated game)."""
+    found = Rating.objects.filter(user=user, mode=mode).values_list("mu", flat=True).first()
+    return round(found if found is not None else MU)
+
+
+def of_user(user: Any) -> dict[str, dict | None]:
+    """`{race: R|null, duel: R|null}` with R = {rating, deviation, provisional, games} (SPEC §7)."""
+    rows = {r.mode: r for r in Rating.objects.filter(user=user)}
+    result: dict[str, dict | None] = {}
+    for mode in RATED_MODES:
+        found = shown(rows.get(mode))
+        result[mode] = None if found is None else found.__dict__.copy()
+    return result
+
+
+def leaderboard(*, mode: str, limit: int = 50) -> list[dict]:
+    """SPEC §8: `[{username, rating, deviation, games, wins}]`, highest first, non-provisional players only."""
+    rows = (
+        Rating.objects.filter(mode=mode, sigma__lte=PROVISIONAL_SIGMA, user__is_guest=False)
+        .select_related("user")
+        .order_by("-mu", "user__username")[:limit]
+    )
+    return [
+        {
+            "username": r.user.username,
+            "rating": round(r.mu),
+            "deviation": round(r.sigma),
+            "games": r.games,
+            "wins": r.wins,
+        }
+        for r in rows
+    ]
+
+
+def history(user: Any, mode: str) -> list[dict]:
+    """The user's rating after each rated game in `mode`, oldest first (the profile's chart and table)."""
+    changes = (
+        RatingChange.objects.filter(user=user, mode=mode).select_related("room").order_by("created_at", "id")
+    )
+    return [
+        {"room": c.room.code, "when": c.created_at, "before": round(c.mu_before), "after": round(c.mu_after)}
+        for c in changes
+    ]
 
 
 def ranks(room: Room, players: list[Player]) -> list[int]:
@@ -66,7 +124,7 @@ def rate_room(room: Room, players: list[Player]) -> None:
     before = [rows[p.user_id] for p in players]
     teams = [[MODEL.create_rating([r.mu, r.sigma])] for r in before]
     order = ranks(room, players)
-    after = MODEL.rate(teams, ranks=order)
+    after = MODEL.rate(teams, ranks=[float(rank) for rank in order])
     for player, rating, (new,), rank in zip(players, before, after, order, strict=True):
         RatingChange.objects.create(
             user_id=player.user_id,
@@ -83,3 +141,33 @@ def rate_room(room: Room, players: list[Player]) -> None:
         rating.games += 1
         rating.wins += rank == 1 and order.count(1) == 1
         rating.save(update_fields=["mu", "sigma", "games", "wins"])
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 600, 160, 12
+
+
+def chart(points: list[dict]) -> dict | None:
+    """A rating history as an SVG polyline (server-rendered, no script): None with no rated game yet.
+
+    The first point is the rating before the first game; x is the game's
+    number, y the rating, scaled into the chart with the extremes labelled.
+    """
+    if not points:
+        return None
+    values = [points[0]["before"], *(p["after"] for p in points)]
+    low, high = min(values), max(values)
+    span = max(high - low, 1)
+    step = (CHART_WIDTH - 2 * CHART_PAD) / max(len(values) - 1, 1)
+    coords = [
+        (CHART_PAD + i * step, CHART_PAD + (high - v) * (CHART_HEIGHT - 2 * CHART_PAD) / span)
+        for i, v in enumerate(values)
+    ]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
+        "last": coords[-1],
+        "low": low,
+        "high": high,
+        "now": values[-1],
+    }

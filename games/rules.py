@@ -235,6 +235,7 @@ class Game:
     private: bool = False
     rematch: str | None = None  # the code of this room's rematch, once asked for
     daily: bool = False  # a daily challenge's room: no hints (SPEC §9)
+    rated: bool = False  # rated play: people only (SPEC §8)
 
     def player(self, player_id: int | None) -> PlayerState | None:
         return next((p for p in self.players if p.id == player_id), None)
@@ -361,6 +362,8 @@ def _add_bot_refusal(game: Game, me: PlayerState) -> GameError | None:
         return NotAllowed("Only the room's owner can add a computer player.")
     if game.mode != "race":
         return NotAllowed("Bots play races only.")
+    if game.rated:
+        return WrongState("Computer players cannot join a rated room.")
     return _seat_refusal(game)
 
 
@@ -413,7 +416,11 @@ def refusal(game: Game, action: str, viewer: int | None, *, guest: bool = False)
     """
     me = game.player(viewer)
     if action == "join":
-        return WrongState("You have already joined this room.") if me is not None else _seat_refusal(game)
+        if me is not None:
+            return WrongState("You have already joined this room.")
+        if game.rated and guest:
+            return NotAllowed("Guests play unrated games: keep your account to play rated.")
+        return _seat_refusal(game)
     if action == "chat":
         # Anyone who may see the room may talk in it, but not a guest (SPEC §7);
         # a solo game has nobody to talk to.

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import User
 from config.rows import quoted
-from games import rules, visibility, wire
+from games import ratings, rules, visibility, wire
 from games.exceptions import RoomNotFound
 from games.models import Guess, Player, Room
 
@@ -238,7 +238,7 @@ def profile(*, user: User) -> dict:
         "joined": user.date_joined,
         "stats": player_stats(user=user),
         # Ratings come with competitive play (issue #13).
-        "ratings": {"race": None, "duel": None},
+        "ratings": player_ratings(user=user),
     }
 
 
@@ -258,3 +258,8 @@ def room_list_finished(*, user: User, viewer: Any) -> QuerySet[Room]:
 
 def room_has_player(*, room_code: str, user: Any) -> bool:
     return Player.objects.filter(room__code=rules.normalize_room_code(room_code), user=user).exists()
+
+
+def player_ratings(*, user: Any) -> dict[str, dict | None]:
+    """`{race: R|null, duel: R|null}` (SPEC §7), R = {rating, deviation, provisional, games}."""
+    return ratings.of_user(user)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config import rows as sql
-from games import events, metrics, rows, rules, selectors, solver, visibility, wire
+from games import events, metrics, ratings, rows, rules, selectors, solver, visibility, wire
 from games.exceptions import GameError, InvalidMove, RoomNotFound, WrongState
 from games.models import ChatMessage, Guess, Player, Room
 
@@ -176,6 +176,8 @@ def _finish(
     room.winner = winner
     if players is None:
         players = list(room.players.select_related("user"))
+    if status == Room.Status.FINISHED:
+        ratings.rate_room(room, players)  # a rated room: every player once, in this transaction
     return events.record(
         room,
         "game_finished",
@@ -216,6 +218,7 @@ def room_create(
     max_players: int | None = None,
     rematch_of: Room | None = None,
     daily_secret: list[int] | None = None,
+    rated: bool = False,
 ) -> Room:
     """Create a room owned by `user` (its first player); solo rooms start at once. Raises InvalidMove.
 
@@ -231,6 +234,7 @@ def room_create(
     )
     if not isinstance(private, bool):
         raise InvalidMove("private must be true or false.", field="private")
+    ratings.check_rated(rated, mode=mode, guest=user.is_guest)
     name = _validate_name(name, default=f"{user.username}'s {mode}")
     with transaction.atomic():
         room = Room.objects.create(
@@ -244,6 +248,7 @@ def room_create(
             **asdict(game_settings),
             secret=daily_secret,
             is_daily=daily_secret is not None,
+            rated=rated,
         )
         _open(room, user)
     return room

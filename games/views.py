@@ -17,7 +17,7 @@ from django_prometheus.exports import ExportToDjangoView
 
 from accounts import services as account_services
 from config.api.throttling import ChatThrottle, GuessThrottle, GuestThrottle, door_allows, retry_after
-from games import analysis, boards, daily, howto, matchmaking, rules, selectors, services
+from games import analysis, boards, daily, howto, matchmaking, ratings, rules, selectors, services
 from games.exceptions import GameError, RoomNotFound, WrongState
 from games.forms import ChatForm, CodeForm, CreateRoomForm, QuickPlayForm
 from games.models import Player, Room
@@ -380,10 +380,13 @@ def room_hint(request, code: str):
 
 
 def leaderboard(request):
-    """Tabs: wins (the default) and today's daily challenge (`?board=daily`)."""
-    if request.GET.get("board") == "daily":
+    """Tabs: wins (the default), the race and duel ratings (`?board=race`) and today's daily (`?board=daily`)."""
+    board = request.GET.get("board")
+    if board == "daily":
         day = daily.today()
         context = {"board": "daily", "number": daily.number_of(day), "rows": daily.daily_leaderboard(day=day)}
+    elif board in ratings.RATED_MODES:
+        context = {"board": board, "rows": ratings.leaderboard(mode=board)}
     else:
         context = {"board": "wins", "rows": selectors.leaderboard()}
     return render(request, "games/leaderboard.html", context)
@@ -401,8 +404,14 @@ def user_profile(request, username: str):
     if user is None:
         raise Http404("No such player.")
     recent = list(selectors.room_list_finished(user=user, viewer=request.user)[:RECENT_GAMES])
+    histories = {mode: ratings.history(user, mode) for mode in ratings.RATED_MODES}
     context = {
         "profile": selectors.profile(user=user),
+        "rating_charts": [
+            {"mode": mode, "chart": ratings.chart(rows), "rows": rows}
+            for mode, rows in histories.items()
+            if rows
+        ],
         "recent": [_recent_game(room, user) for room in recent],
         "is_me": request.user.is_authenticated and request.user.pk == user.pk,
     }

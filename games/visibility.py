@@ -96,6 +96,7 @@ def game_of(room: Room, players: Sequence[Player], *, rematch: str | None = None
         private=room.private,
         rematch=rematch,
         daily=room.is_daily,
+        rated=room.rated,
     )
 
 

@@ -17,7 +17,7 @@ from games.models import ChatMessage, Player, Room
 
 _DATETIME = DateTimeField()
 
-PLAYER_FIELDS = ["username", "status", "role", "guesses_used", "solved_at", "place"]
+PLAYER_FIELDS = ["username", "status", "role", "guesses_used", "solved_at", "place", "rating_change"]
 CHAT_LINE_FIELDS = ["id", "username", "text", "created_at"]
 LOBBY_ROOM_FIELDS = ["code", "name", "mode", "status", "owner", "player_count", "max_players", "joinable"]
 
@@ -41,6 +41,7 @@ def player_data(player: Player) -> dict:
         "guesses_used": player.guesses_used,
         "solved_at": timestamp(player.solved_at),
         "place": player.place,
+        "rating_change": player.rating_change,
     }
 
 

@@ -57,11 +57,24 @@ class StatsSerializer(serializers.Serializer):
     by_mode = serializers.DictField(child=ModeStatsSerializer())
 
 
+class RatingSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(help_text="round(mu) of openskill's Plackett-Luce model.")
+    deviation = serializers.IntegerField(help_text="round(sigma); provisional while above 400.")
+    provisional = serializers.BooleanField()
+    games = serializers.IntegerField()
+
+
+class RatingsSerializer(serializers.Serializer):
+    race = RatingSerializer(allow_null=True, help_text="null until the player has a race rating.")
+    duel = RatingSerializer(allow_null=True, help_text="null until the player has a duel rating.")
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     guest = serializers.BooleanField(source="is_guest")
     stats = StatsSerializer()
+    ratings = RatingsSerializer()
 
 
 class PasswordChangeSerializer(StrictSerializer):
@@ -81,18 +94,6 @@ class PasswordResetSerializer(StrictSerializer):
 
 class AccountDeleteSerializer(StrictSerializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-
-
-class RatingSerializer(serializers.Serializer):
-    rating = serializers.FloatField()
-    deviation = serializers.FloatField()
-    provisional = serializers.BooleanField()
-    games = serializers.IntegerField()
-
-
-class RatingsSerializer(serializers.Serializer):
-    race = RatingSerializer(allow_null=True, help_text="null until the player has a race rating.")
-    duel = RatingSerializer(allow_null=True, help_text="null until the player has a duel rating.")
 
 
 class ProfileSerializer(serializers.Serializer):

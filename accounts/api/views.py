@@ -138,6 +138,7 @@ class MeView(APIView):
         user = request.user
         data = {"id": user.id, "username": user.username, "is_guest": user.is_guest}
         data["stats"] = selectors.player_stats(user=user)
+        data["ratings"] = selectors.player_ratings(user=user)
         return Response(s.MeSerializer(data).data)
 
     @extend_schema(

@@ -55,6 +55,9 @@ class RoomSerializer(serializers.ModelSerializer):
     daily = serializers.BooleanField(
         source="is_daily", help_text="A daily challenge's room (POST /daily/): the day's secret, no hints."
     )
+    rated = serializers.BooleanField(
+        help_text="Rated play (race and duel, people only): ratings change at the end."
+    )
     actions = serializers.SerializerMethodField(
         help_text="What you may do in this room now, each a request that would succeed: join, add_bot, "
         "set_secret, start, guess, hint, chat, rematch, leave (a leave that would change nothing is "
@@ -77,6 +80,7 @@ class RoomSerializer(serializers.ModelSerializer):
             "secret",
             "rematch",
             "daily",
+            "rated",
             "actions",
             "created_at",
             "started_at",
@@ -200,10 +204,20 @@ class DailyRowSerializer(serializers.Serializer):
     seconds = serializers.FloatField(help_text="From the room's start to the solve.")
 
 
-# GET /leaderboard/: the wins board, or with `?daily=` a day's board.
+class RatingRowSerializer(serializers.Serializer):
+    """A row of a mode's rating board (`?mode=race|duel`)."""
+
+    username = serializers.CharField()
+    rating = serializers.IntegerField()
+    deviation = serializers.IntegerField()
+    games = serializers.IntegerField()
+    wins = serializers.IntegerField()
+
+
+# GET /leaderboard/: the wins board, or with `?daily=` a day's board, or with `?mode=` a rating board.
 LEADERBOARD_ROWS = PolymorphicProxySerializer(
     component_name="LeaderboardRowAny",
-    serializers=[LeaderboardRowSerializer, DailyRowSerializer],
+    serializers=[LeaderboardRowSerializer, DailyRowSerializer, RatingRowSerializer],
     resource_type_field_name=None,
     many=True,
 )
@@ -250,6 +264,7 @@ class GameSettingsInputSerializer(StrictSerializer):
 
 class RoomCreateSerializer(GameSettingsInputSerializer):
     mode = serializers.ChoiceField(choices=Room.Mode.choices)
+    rated = StrictBooleanField(required=False, help_text="Race and duel only; not for guests (403).")
     max_players = _setting("max_players", help_text="1 for solo, 2 for duel, 2–8 for coop and race.")
 
 

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from config.api.fields import EmptySerializer
 from config.api.responses import E400, E404, E429, body, errors
 from config.api.throttling import GuessThrottle
-from games import analysis, daily, matchmaking, selectors, services
+from games import analysis, daily, matchmaking, ratings, selectors, services
 from games.api import serializers as s
 from games.api.filters import RoomFilter, StrictOrderingFilter
 from games.api.pagination import StrictCursorPagination
@@ -239,13 +239,19 @@ class LeaderboardView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="Top players: by wins, or a day's daily challenge",
+        summary="Top players: by wins, a day's daily challenge, or a rated mode's ratings",
         parameters=[
             OpenApiParameter(
                 "daily",
                 OpenApiTypes.DATE,
                 description="YYYY-MM-DD: that day's daily challenge, fewest guesses then fastest.",
-            )
+            ),
+            OpenApiParameter(
+                "mode",
+                str,
+                enum=["race", "duel"],
+                description="A rated mode: its ratings, highest first, non-provisional players only.",
+            ),
         ],
         responses={200: s.LEADERBOARD_ROWS, 400: E400, 404: E404, 429: E429},
     )
@@ -253,6 +259,11 @@ class LeaderboardView(APIView):
         if "daily" in request.query_params:
             day = daily.parse_day(request.query_params["daily"])
             return Response(s.DailyRowSerializer(daily.daily_leaderboard(day=day), many=True).data)
+        if "mode" in request.query_params:
+            mode = request.query_params["mode"]
+            if mode not in ratings.RATED_MODES:
+                raise InvalidMove("mode must be race or duel (the rated modes).", field="mode")
+            return Response(s.RatingRowSerializer(ratings.leaderboard(mode=mode), many=True).data)
         return Response(s.LeaderboardRowSerializer(selectors.leaderboard(), many=True).data)
 
 

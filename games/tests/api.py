@@ -34,13 +34,14 @@ ROOM_KEYS = {
     "secret",
     "rematch",
     "daily",
+    "rated",
     "actions",
     "created_at",
     "started_at",
     "finished_at",
 }
 
-PLAYER_KEYS = {"username", "status", "guesses_used", "solved_at", "place"}
+PLAYER_KEYS = {"username", "status", "guesses_used", "solved_at", "place", "rating_change"}
 
 GUESS_RESULT_KEYS = {"number", "guess", "exact", "misplaced", "solved", "remaining", "version"}
 

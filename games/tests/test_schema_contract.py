@@ -79,7 +79,7 @@ def test_every_error_status_uses_the_error_component(schema):
     ("component", "fields"),
     [
         ("Room", ROOM_KEYS),
-        ("Player", {"username", "status", "role", "guesses_used", "solved_at", "place"}),
+        ("Player", {"username", "status", "role", "guesses_used", "solved_at", "place", "rating_change"}),
         ("Guess", {"number", "username", "guess", "exact", "misplaced", "created_at"}),
         ("GuessResult", GUESS_RESULT_KEYS),
         ("Token", {"user", "token", "expiry"}),
