@@ -205,6 +205,7 @@ def test_me_returns_id_username_and_empty_stats(alice):
         "id": alice.id,
         "username": "alice",
         "guest": False,
+        "ratings": {"race": None, "duel": None},
         "stats": {
             "games": 0,
             "wins": 0,

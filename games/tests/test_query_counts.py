@@ -63,12 +63,13 @@ def statements(queries) -> list[str]:
 
 
 def test_me_budget(alice, alice_api, django_assert_num_queries):
-    """GET /api/v1/auth/me/: exactly 2 queries on SQLite and PostgreSQL: auth, then the stats
-    (totals and per-mode counts in one aggregate). It was 4: Knox's scan of the user's tokens
-    and a second, grouped stats query."""
+    """GET /api/v1/auth/me/: exactly 3 queries on SQLite and PostgreSQL: auth, the stats
+    (totals and per-mode counts in one aggregate), then the ratings (issue #13). It was 4 before
+    issue #9: Knox's scan of the user's tokens and a second, grouped stats query; issue #9's
+    budget is 3."""
     room = services.quick_play(user=alice)
     services.guess_submit(room_code=room.code, user=alice, guess=room.secret)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = alice_api.get("/api/v1/auth/me/")
     assert response.status_code == 200
     assert response.json()["stats"]["by_mode"]["solo"] == {"games": 1, "wins": 1}
@@ -226,14 +227,14 @@ def test_token_refresh_is_written_at_most_once_per_interval(alice, client_for, d
     token = AuthToken.objects.get(user=alice)
     token.expiry -= timedelta(seconds=settings.REST_KNOX["MIN_REFRESH_INTERVAL"] + 60)
     token.save(update_fields=["expiry"])
-    with django_assert_num_queries(3) as renewing:
+    with django_assert_num_queries(4) as renewing:
         assert api.get("/api/v1/auth/me/").status_code == 200
     assert [
         q["sql"].split(" SET ")[0] for q in renewing.captured_queries if q["sql"].startswith("UPDATE")
     ] == ['UPDATE "knox_authtoken"']
     renewed = AuthToken.objects.get(pk=token.pk).expiry
     assert renewed > token.expiry
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert api.get("/api/v1/auth/me/").status_code == 200
     assert AuthToken.objects.get(pk=token.pk).expiry == renewed
 
