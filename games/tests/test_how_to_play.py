@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from games import howto, rules, services
-from games.tests.test_pages import browser, page, section
+from games.tests.pages import browser, page, section
 
 pytestmark = pytest.mark.django_db
 

@@ -27,15 +27,14 @@ from games.tests.test_consumers import (
     TIMEOUT,
     _logged_event,
     _own_channel_layer,  # noqa: F401 - autouse: a channel layer prefix of this test's own
-    _room,
-    _secret,
     _session_cookie,
     assert_closed,
     assert_quiet,
     db,
+    make_room,
     receive,
+    secret_of,
     version_of,
-    wrong,
     ws,  # noqa: F401 - the fixture that opens (and closes) the sockets
 )
 
@@ -97,15 +96,17 @@ def _spectators(make_user, prefix: str, n: int) -> list:
 
 async def fanout(ws, make_user, alice, bob, sockets: int, moves: int) -> Fanout:  # noqa: F811
     """Open `sockets` HTML sockets on a started race (its two players and spectators), make moves, count."""
-    code = await db(_room)(alice, "race", join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     viewers = [alice, bob, *await db(_spectators)(make_user, f"watch-{code}-", sockets - 2)]
     comms = [(await ws.html_room(viewer, code))[0] for viewer in viewers]
-    secret = await db(_secret)(code)
+    secret = await secret_of(code)
     with SocketQueries() as counter:
         started = time.perf_counter()
         for i in range(moves):
             await db(services.guess_submit)(
-                room_code=code, user=alice if i % 2 == 0 else bob, guess=wrong(secret)
+                room_code=code,
+                user=alice if i % 2 == 0 else bob,
+                guess=[(c + 1) % 6 for c in secret],  # every peg wrong
             )
             frames = await asyncio.gather(*(comm.receive_from(timeout=TIMEOUT) for comm in comms))
             assert all("hx-swap-oob" in frame for frame in frames)
@@ -138,7 +139,7 @@ async def test_an_html_socket_that_left_a_private_room_is_closed_4404_and_told_n
     alice,
     bob,
 ):
-    code = await db(_room)(alice, "race", join=[bob], private=True)
+    code = await make_room(alice, "race", join=[bob], private=True)
     comm, _ = await ws.html_room(bob, code)
     await db(services.room_leave)(room_code=code, user=bob)
     await assert_closed(comm, 4404)
@@ -151,7 +152,7 @@ async def test_a_json_socket_learns_it_left_a_private_room_from_the_event_withou
     alice,
     bob,
 ):
-    code = await db(_room)(alice, "race", join=[bob], private=True)
+    code = await make_room(alice, "race", join=[bob], private=True)
     comm, _ = await ws.room(bob, code)
     with SocketQueries() as counter:
         await db(services.room_leave)(room_code=code, user=bob)
@@ -162,7 +163,7 @@ async def test_a_json_socket_learns_it_left_a_private_room_from_the_event_withou
 
 async def test_an_html_socket_redraws_the_moves_after_a_lost_event(ws, alice, bob, monkeypatch):  # noqa: F811
     """A lost game_started, then a chat line: the board and the move form are redrawn, not just the chat."""
-    code = await db(_room)(alice, "race", join=[bob])
+    code = await make_room(alice, "race", join=[bob])
     comm, html = await ws.html_room(bob, code)
     assert 'id="guess-form"' not in html
     with monkeypatch.context() as patch:
@@ -178,7 +179,7 @@ async def test_an_html_socket_redraws_the_moves_after_a_lost_event(ws, alice, bo
 
 
 async def test_an_html_socket_drops_an_event_it_has_already_drawn(ws, alice, bob):  # noqa: F811
-    code = await db(_room)(alice, "race", join=[bob], start=True)
+    code = await make_room(alice, "race", "playing", join=[bob])
     comm, _ = await ws.html_room(bob, code)
     await db(services.chat_post)(room_code=code, user=alice, text="hi")
     await comm.receive_from(timeout=TIMEOUT)
@@ -194,7 +195,7 @@ async def test_spectators_share_a_render_but_each_form_carries_its_own_csrf_toke
     carol,
     dave,
 ):
-    code = await db(_room)(alice, "race", join=[bob])
+    code = await make_room(alice, "race", join=[bob])
     tokens = {"carol": "a" * 32, "dave": "b" * 32}
     comms = {}
     for viewer in (carol, dave):

@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts.tests.test_api_profiles import private_race, solo_loss, solo_win
 from games import services
-from games.tests.test_pages import browser, page, section
+from games.tests.pages import browser, page, section
 
 pytestmark = pytest.mark.django_db
 
