@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
+from config.errors import DomainError
 
-class GameError(Exception):
-    """Base of every domain error. `code` is a stable machine-readable slug, `status` the HTTP status it maps to."""
 
-    status: int = 400
+class GameError(DomainError):
+    """Base of every game error. `code` is a stable machine-readable slug, `status` the HTTP status it maps to."""
+
     default_code: str = "game_error"
-
-    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.code = code if code is not None else self.default_code
-        self.field = field
-
-    def __str__(self) -> str:
-        return self.detail
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.detail!r}, code={self.code!r}, field={self.field!r})"
 
 
 class InvalidMove(GameError):
