@@ -87,15 +87,20 @@ def leaderboard(*, mode: str, limit: int = 50) -> list[dict]:
     ]
 
 
-def history(user: Any, mode: str) -> list[dict]:
-    """The user's rating after each rated game in `mode`, oldest first (the profile's chart and table)."""
-    changes = (
-        RatingChange.objects.filter(user=user, mode=mode).select_related("room").order_by("created_at", "id")
-    )
-    return [
-        {"room": c.room.code, "when": c.created_at, "before": round(c.mu_before), "after": round(c.mu_after)}
-        for c in changes
-    ]
+def histories(user: Any) -> dict[str, list[dict]]:
+    """The user's rating after each rated game, by mode, oldest first (the profile's charts): one query."""
+    found: dict[str, list[dict]] = {mode: [] for mode in RATED_MODES}
+    changes = RatingChange.objects.filter(user=user).select_related("room").order_by("created_at", "id")
+    for c in changes:
+        found.setdefault(c.mode, []).append(
+            {
+                "room": c.room.code,
+                "when": c.created_at,
+                "before": round(c.mu_before),
+                "after": round(c.mu_after),
+            }
+        )
+    return found
 
 
 def ranks(room: Room, players: list[Player]) -> list[int]:

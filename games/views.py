@@ -404,7 +404,7 @@ def user_profile(request, username: str):
     if user is None:
         raise Http404("No such player.")
     recent = list(selectors.room_list_finished(user=user, viewer=request.user)[:RECENT_GAMES])
-    histories = {mode: ratings.history(user, mode) for mode in ratings.RATED_MODES}
+    histories = ratings.histories(user)
     context = {
         "profile": selectors.profile(user=user),
         "rating_charts": [

@@ -30,11 +30,11 @@ def finished_races(user, others, *, rooms: int) -> None:
 
 
 def test_profile_budget(alice, anon_api, bob_api, django_assert_num_queries):
-    """GET /api/v1/users/{username}/: 2 queries (the user, the grouped stats); 3 with a token."""
+    """GET /api/v1/users/{username}/: 3 queries (the user, the grouped stats, the ratings); 4 with a token."""
     services.quick_play(user=alice)
-    with django_assert_num_queries(2):
-        assert anon_api.get("/api/v1/users/alice/").status_code == 200
     with django_assert_num_queries(3):
+        assert anon_api.get("/api/v1/users/alice/").status_code == 200
+    with django_assert_num_queries(4):
         assert bob_api.get("/api/v1/users/alice/").status_code == 200
 
 
@@ -57,10 +57,10 @@ def test_profile_games_budget_is_constant_in_games_and_players(
 
 @pytest.mark.parametrize("rooms", [2, 12])
 def test_profile_page_budget_is_constant_in_games(make_user, alice, django_assert_num_queries, rooms):
-    """/users/{username}/: the user, the stats, the rooms, their players, their rematches, and
-    the session's few (a visitor has none): the same for 2 games or 12."""
+    """/users/{username}/: the user, the stats, the ratings, the rating history, the rooms, their
+    players, their rematches, and the session's few (a visitor has none): the same for 2 games or 12."""
     others = [make_user(f"rival{n}") for n in range(2)]
     finished_races(alice, others, rooms=rooms)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         response = Client().get("/users/alice/")
     assert response.status_code == 200
