@@ -79,7 +79,7 @@ test: $(STAMP) chromium nginx typescript-client outage-servers
 # (a plain test run writes them to var/screenshots/ and leaves these alone).
 screenshots: $(STAMP) chromium
 	SCREENSHOTS_DIR=docs/screenshots DEBUG=0 SECRET_KEY=test-only $(PY) -m pytest -q -p no:cacheprovider \
-	  games/tests/test_browser.py -k test_race_between_two_browsers_updates_live
+	  games/tests/test_browser.py -k "test_race_between_two_browsers_updates_live or test_find_an_opponent"
 
 # ruff, then mypy with the Django, DRF and Channels stubs on games/, accounts/, config/ (pyproject.toml).
 lint: $(STAMP)

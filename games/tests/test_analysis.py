@@ -180,3 +180,29 @@ def test_the_analysis_page_of_a_running_game_is_409(alice):
     assert response.status_code == 409
     assert "once the game is finished" in response.content.decode()
     assert Client().get("/rooms/ZZZZZZ/analysis/").status_code == 404
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_4x6_game_matches_brute_force(seed):
+    """The classic board: every count, and the minimax wherever the consistent set is small enough to brute-force."""
+    settings = rules.GameSettings()
+    history = random_game(settings, seed)
+    codes = list(rules.all_codes(settings))
+    pool = codes
+    for (guess, feedback), verdict in zip(history, solver.analyse(settings, history), strict=True):
+        after = [c for c in pool if tuple(rules.score(c, guess)) == tuple(feedback)]
+        assert (verdict.possible_before, verdict.possible_after, verdict.exact_counts) == (
+            len(pool),
+            len(after),
+            True,
+        )
+        if len(pool) <= 150:
+            worst = min(
+                max(
+                    sum(1 for c in pool if rules.score(c, g) == key)
+                    for key in {rules.score(c, g) for c in pool}
+                )
+                for g in codes
+            )
+            assert verdict.best_worst_case == worst
+        pool = after

@@ -520,6 +520,58 @@ def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
     assert_no_errors(tab)
 
 
+def test_find_an_opponent_then_the_rating_chart_and_the_daily_share(open_tab, make_server_user):
+    """Two browsers find each other (SPEC §8), play a rated race to the end; the profile draws the
+    rating, the finished board replays, the daily board shares (§9). Takes their screenshots."""
+    make_server_user("alice")
+    make_server_user("bob")
+    alice, bob = open_tab().page, open_tab().page
+    sign_in(alice, "alice")
+    sign_in(bob, "bob")
+    alice.check("form[action='/play/match/'] input[name=rated]")
+    with alice.expect_navigation():
+        alice.click("form[action='/play/match/'] button[type=submit]")
+    expect(alice.locator("#match-status [role=status]")).to_contain_text("Searching for a rated race")
+    bob.check("form[action='/play/match/'] input[name=rated]")
+    with bob.expect_navigation():
+        bob.click("form[action='/play/match/'] button[type=submit]")
+    code = room_code(bob)
+    # Alice's waiting page asks again every 2 s and follows the match to the board.
+    expect(alice).to_have_url(re.compile(rf"/rooms/{code}/$"), timeout=WAIT_MS)
+    for page in (alice, bob):
+        expect(page.locator("#room-status")).to_have_text("playing")
+        wait_socket_open(page)
+    secret = secret_of(code)
+    click_guess(alice, secret)
+    click_guess(bob, wrong_guess(code, shift=1))
+    click_guess(bob, secret)
+    for page in (alice, bob):
+        expect(page.locator("#room-status")).to_have_text("finished")
+
+    alice.goto("/users/alice/")
+    expect(alice.locator(".rating-chart polyline")).to_have_count(1)
+    expect(alice.locator("h2#rating-race")).to_contain_text("Race rating: 1")
+    screenshots(alice, "profile-rating")
+
+    bob.goto(f"/rooms/{code}/")
+    bob.locator("#room-title").click()
+    with bob.expect_navigation():
+        bob.keyboard.press("ArrowLeft")
+    expect(bob.locator("[data-replay] [role=status]")).to_have_text("Move 2 of 3")
+    screenshots(bob, "board-replay")
+
+    alice.goto("/daily/")
+    with alice.expect_navigation():
+        alice.click("form[action='/daily/'] button[type=submit]")
+    daily_code = room_code(alice)
+    wait_socket_open(alice)
+    click_guess(alice, secret_of(daily_code))
+    alice.goto("/daily/")
+    expect(alice.locator("pre.share")).to_contain_text("1/10")
+    expect(alice.locator("pre.share")).to_contain_text("●●●●●")
+    screenshots(alice, "daily")
+
+
 def test_a_visitor_plays_as_a_guest_then_replays_the_game_with_the_arrow_keys(open_tab):
     """SPEC §7 and §9: one click to a board, no sign-up; the finished board's analysis and replay."""
     tab = open_tab()

@@ -1,5 +1,6 @@
 """The daily challenge (SPEC §9): one stored secret a day, your own private board, the day's best."""
 
+import json
 import threading
 from datetime import timedelta
 
@@ -204,3 +205,42 @@ def test_the_leaderboard_page_has_a_daily_tab(alice, bob):
     tab = Client().get("/leaderboard/?board=daily").content.decode()
     assert 'aria-current="page">Today&#x27;s daily' in tab or 'aria-current="page">Today\'s daily' in tab
     assert 'href="/users/alice/">alice</a></td><td>2</td>' in tab
+
+
+def test_the_daily_secret_reaches_nobody_still_playing(alice, bob, alice_api, bob_api):
+    """Every response a player (or a rival who has finished) can get while alice plays: no secret in any."""
+    room, _ = daily.daily_start(user=alice)
+    room.refresh_from_db()
+    services.guess_submit(room_code=room.code, user=alice, guess=wrong(room))
+    finished = play(bob, misses=0)  # bob has finished today's: his own room shows him the secret
+    secret = room.secret
+    assert finished.secret == secret
+    alice_page, bob_page = Client(), Client()
+    alice_page.force_login(alice)
+    bob_page.force_login(bob)
+    responses = [
+        alice_api.get(DAILY),
+        alice_api.post(DAILY),
+        alice_api.get(f"/api/v1/rooms/{room.code}/"),
+        alice_api.get(f"/api/v1/rooms/{room.code}/guesses/"),
+        alice_api.get(f"/api/v1/rooms/{room.code}/events/"),
+        alice_api.get(f"/api/v1/rooms/{room.code}/analysis/"),
+        alice_api.get(f"/api/v1/rooms/{room.code}/hint/"),
+        alice_api.get("/api/v1/rooms/?mine=true"),
+        alice_api.get("/api/v1/leaderboard/", {"daily": daily.today().isoformat()}),
+        alice_api.get("/api/v1/users/alice/games/"),
+        alice_api.get("/api/v1/users/bob/games/"),
+        bob_api.get(DAILY),
+        bob_api.get(f"/api/v1/rooms/{room.code}/"),
+        bob_api.get(f"/api/v1/rooms/{room.code}/events/"),
+        alice_page.get(f"/rooms/{room.code}/"),
+        alice_page.get("/daily/"),
+        alice_page.get("/users/bob/"),
+        alice_page.get("/leaderboard/?board=daily"),
+        bob_page.get(f"/rooms/{room.code}/"),
+    ]
+    spellings = [json.dumps(secret), json.dumps(secret, separators=(",", ":")), str(secret)]
+    for response in responses:
+        body = response.content.decode()
+        assert not any(s in body for s in spellings), (response.request["PATH_INFO"], body[:300])
+        assert 'class="secret"' not in body, response.request["PATH_INFO"]

@@ -169,3 +169,12 @@ def test_the_leaderboard_page_has_rating_tabs_and_the_lobby_creates_rated_rooms(
         },
     )
     assert Room.objects.get(name="Rated").rated is True
+
+
+def test_a_rated_duel_gives_exactly_openskills_values(alice, bob):
+    play_rated_duels(bob, alice, 1)  # bob breaks alice's code
+    model = PlackettLuce(mu=1500, sigma=500, beta=250, tau=5)
+    maker, breaker = model.rate([[model.rating()], [model.rating()]], ranks=[2.0, 1.0])
+    for user, (expected,) in ((alice, maker), (bob, breaker)):
+        rating = Rating.objects.get(user=user, mode="duel")
+        assert (rating.mu, rating.sigma) == pytest.approx((expected.mu, expected.sigma))

@@ -7,6 +7,13 @@ from django.test import Client
 
 from games import services
 from games.models import Room
+from games.tests.test_consumers import (  # noqa: F401 - the module's fixtures and helpers
+    _own_channel_layer,
+    db,
+    make_room,
+    receive,
+    ws,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +123,40 @@ def test_a_replay_before_the_end_is_not_redrawn_by_the_socket(alice, bob):
     socket = f'ws-connect="/ws/rooms/{room.code}/html/"'
     assert socket not in browser.get(f"/rooms/{room.code}/?move=1").content.decode()
     assert socket in browser.get(f"/rooms/{room.code}/").content.decode()
+
+
+# --- replays are the socket's frames ----------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_replay_is_exactly_what_a_socket_saw(ws, alice, bob, client_for):  # noqa: F811
+    code = await make_room(alice, "race", "playing", join=[bob])
+    comm, _ = await ws.room(alice, code)
+    room = await db(lambda: Room.objects.get(code=code))()
+    replay = db(lambda: client_for(alice).get(f"/api/v1/rooms/{code}/events/", {"since": 2}).json())
+
+    async def play(moves, *, last: str = "guess") -> list[dict]:
+        for user, guess in moves:
+            await db(services.guess_submit)(room_code=code, user=user, guess=guess)
+        frames: list[dict] = []
+        while len(frames) < len(moves) or frames[-1]["event"] != last:
+            frame = await receive(comm)
+            if frame["type"] == "game_update":
+                frames.append(frame)
+        return frames
+
+    # While the race runs: the same frames, bob's colours hidden from alice in both.
+    running = await play([(bob, wrong(room)), (alice, wrong(room))])
+    assert running[0]["guess"] is None and running[1]["guess"] == wrong(room)
+    assert await replay() == running
+    # Once it is over the replay shows every colour; everything else is as the socket sent it.
+    finished = running + await play([(alice, room.secret), (bob, room.secret)], last="game_finished")
+    after = await replay()
+    assert [{**f, "guess": None} for f in after] == [{**f, "guess": None} for f in finished]
+    assert [f.get("guess") for f in after if f["event"] == "guess"] == [
+        wrong(room),
+        wrong(room),
+        room.secret,
+        room.secret,
+    ]
