@@ -255,7 +255,9 @@ def swaps_so_far(page: Page) -> int:
 
 
 def wait_socket_open(page: Page) -> None:
-    wait_until_true(page, "window.__mm.wsOpen > 0")
+    """The page's socket is open and its first frame (the whole board, the move form included) has
+    landed: a colour picked before that frame would be wiped by it."""
+    wait_until_true(page, "window.__mm.wsOpen > 0 && window.__mm.wsMessages > 0")
 
 
 def wait_until_true(page: Page, expression: str, timeout_ms: int = WAIT_MS) -> None:
