@@ -11,7 +11,7 @@ from typing import Any
 
 from games import selectors, visibility
 from games.api import serializers as s
-from games.models import Room
+from games.models import Player, Room
 
 # Okabe–Ito's colour-blind-safe palette, then two more; every peg also shows
 # its number and a symbol, so colour is never the only cue.
@@ -167,6 +167,7 @@ def board_context(state: dict, user) -> dict:
         # After a rematch, its players are shown the way to it instead.
         "rematch_link": room["rematch"] if me is not None else None,
         "is_over": status in (Room.Status.FINISHED, Room.Status.ABANDONED),
+        "finish": finish_summary(room, me, len(rows)),
     }
 
 
@@ -198,3 +199,33 @@ def _verdict(row: dict, code_length: int) -> str:
         f"Left {about}{after} code{'' if after == 1 else 's'} of {about}{row['possible_before']}; "
         f"the best guess could have left at most {about}{row['best_worst_case']}."
     )
+
+
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def finish_summary(room: dict, me: dict | None, board_guesses: int) -> str | None:
+    """How a finished game went for this player, in words: "Solved in 6 of 10", "2nd of 3", a duel from each side."""
+    if room["status"] != Room.Status.FINISHED or me is None:
+        return None
+    budget, won = room["settings"]["max_guesses"], room["winner"] == me["username"]
+    if room["mode"] == Room.Mode.DUEL:
+        if me["role"] == Player.Role.CODEMAKER:
+            return (
+                f"Your code held: not cracked in {budget}"
+                if won
+                else f"Your code was cracked in {board_guesses}"
+            )
+        return (
+            f"You cracked it in {board_guesses} of {budget}" if won else "You did not crack it: the code held"
+        )
+    if room["mode"] == Room.Mode.RACE:
+        if me["status"] == Player.Status.SOLVED and me["place"]:
+            place = f"{ordinal(me['place'])} of {len(room['players'])}"
+            return f"{place}: solved in {me['guesses_used']} of {budget}"
+        return "You left the race" if me["status"] == Player.Status.LEFT else "Out of guesses"
+    if room["winner"]:
+        return f"Solved in {board_guesses} of {budget}"
+    return "Out of guesses"

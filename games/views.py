@@ -491,6 +491,4 @@ def _recent_game(room, user) -> dict:
     return {"room": room, "result": result, "won": bool(player and player.won)}
 
 
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+ordinal = boards.ordinal
