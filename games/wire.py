@@ -19,7 +19,20 @@ _DATETIME = DateTimeField()
 
 PLAYER_FIELDS = ["username", "status", "role", "guesses_used", "solved_at", "place", "rating_change"]
 CHAT_LINE_FIELDS = ["id", "username", "text", "created_at"]
-LOBBY_ROOM_FIELDS = ["code", "name", "mode", "status", "owner", "player_count", "max_players", "joinable"]
+LOBBY_ROOM_FIELDS = [
+    "code",
+    "name",
+    "mode",
+    "status",
+    "owner",
+    "player_count",
+    "max_players",
+    "joinable",
+    "code_length",
+    "colors",
+    "max_guesses",
+    "rated",
+]
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -75,4 +88,8 @@ def lobby_room(room: Room, *, player_count: int) -> dict:
         "player_count": player_count,
         "max_players": room.max_players,
         "joinable": room.status == Room.Status.WAITING and player_count < room.max_players,
+        "code_length": room.code_length,
+        "colors": room.colors,
+        "max_guesses": room.max_guesses,
+        "rated": room.rated,
     }

@@ -300,3 +300,13 @@ def test_join_by_code_with_a_nul_byte_is_404_not_a_server_error(bob):
     client.force_login(bob)
     response = client.post("/join/", {"code": "AB\x00CDE"})
     assert response.status_code == 404
+
+
+def test_lobby_rows_tell_rooms_of_the_same_name_apart(alice, bob, as_carol):
+    from games import services
+
+    services.room_create(user=alice, mode="race", name="Friday", code_length=5, colors=8)
+    services.room_create(user=bob, mode="duel", name="Friday", rated=True)
+    content = as_carol.get("/").content.decode()
+    assert "5 pegs · 8 colours · 10 guesses" in content and "4 pegs · 6 colours · 10 guesses" in content
+    assert "by alice" in content and "by bob" in content and '<span class="tag">rated</span>' in content

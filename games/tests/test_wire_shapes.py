@@ -89,4 +89,8 @@ async def test_a_lobby_room_is_the_same_in_the_list_and_in_its_updates(ws, alice
         "player_count",
         "max_players",
         "joinable",
+        "code_length",
+        "colors",
+        "max_guesses",
+        "rated",
     }
