@@ -211,45 +211,36 @@ def room_create(
     mode: str,
     name: str | None = None,
     private: bool = False,
-    code_length: int = 4,
-    colors: int = 6,
-    max_guesses: int = 10,
-    allow_duplicates: bool = True,
     max_players: int | None = None,
     rematch_of: Room | None = None,
     daily_secret: list[int] | None = None,
     rated: bool = False,
+    **settings: Any,
 ) -> Room:
     """Create a room owned by `user` (its first player); solo rooms start at once. Raises InvalidMove.
 
-    `daily_secret` makes a daily challenge room (games.daily) with the day's secret; others draw their own.
+    `settings` are code_length, colors, max_guesses, allow_duplicates (each
+    defaulted and checked by rules.validate_settings); `daily_secret` makes a
+    daily challenge room (games.daily) with the day's secret; others draw their own.
     """
-    game_settings, max_players = rules.validate_settings(
-        mode=mode,
-        code_length=code_length,
-        colors=colors,
-        max_guesses=max_guesses,
-        allow_duplicates=allow_duplicates,
-        max_players=max_players,
-    )
+    game_settings, max_players = rules.validate_settings(mode=mode, max_players=max_players, **settings)
     if not isinstance(private, bool):
         raise InvalidMove("private must be true or false.", field="private")
     ratings.check_rated(rated, mode=mode, guest=user.is_guest)
-    name = _validate_name(name, default=f"{user.username}'s {mode}")
+    fields = {
+        "code": _new_room_code(),
+        "name": _validate_name(name, default=f"{user.username}'s {mode}"),
+        "mode": mode,
+        "private": private,
+        "owner": user,
+        "max_players": max_players,
+        "rematch_of": rematch_of,
+        "secret": daily_secret,
+        "is_daily": daily_secret is not None,
+        "rated": rated,
+    }
     with transaction.atomic():
-        room = Room.objects.create(
-            code=_new_room_code(),
-            name=name,
-            mode=mode,
-            private=private,
-            owner=user,
-            max_players=max_players,
-            rematch_of=rematch_of,
-            **asdict(game_settings),
-            secret=daily_secret,
-            is_daily=daily_secret is not None,
-            rated=rated,
-        )
+        room = Room.objects.create(**fields, **asdict(game_settings))
         _open(room, user)
     return room
 
