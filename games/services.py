@@ -330,19 +330,12 @@ def _leave_waiting_room(room: Room, players: list[Player], leaver: Player, resul
         room.owner = heir.user
     if result.secret_cleared:
         room.secret = None
-    events.record(
-        room,
-        "player_left",
-        username=leaver.user.username,
-        owner=room.owner.username,
-        status=room.status,
-        players=_snapshot(remaining),
-    )
+    _record_left(room, leaver, remaining)
     room.save()
 
 
-def _forfeit(room: Room, players: list[Player], leaver: Player, result: rules.Outcome) -> None:
-    changes = _apply_all(players, result.moved)
+def _record_left(room: Room, leaver: Player, players: list[Player]) -> None:
+    """The `player_left` event: who left, the owner and status now, and the players as they stand."""
     events.record(
         room,
         "player_left",
@@ -351,6 +344,11 @@ def _forfeit(room: Room, players: list[Player], leaver: Player, result: rules.Ou
         status=room.status,
         players=_snapshot(players),
     )
+
+
+def _forfeit(room: Room, players: list[Player], leaver: Player, result: rules.Outcome) -> None:
+    changes = _apply_all(players, result.moved)
+    _record_left(room, leaver, players)
     for pk, fields in _apply_all(players, result.game.players).items():
         changes.setdefault(pk, {}).update(fields)
     if result.finished:
