@@ -309,57 +309,71 @@ def _enumerate(space: _Space, clues: list[_Clue], budget: int, list_limit: int =
                 space.size, True, True, list(_codes(space.colors, space.length, space.duplicates))
             )
         return Consistent(space.size, True, False, space.random_codes(SCORE_SAMPLE))
-    length, p = space.length, space.prefix_length
-    suffix_block = space.suffix_block
-    n = len(space.suffixes)
+    survivors, prefix_exact = _surviving_prefixes(space, clues)
+    return _collect(space, _PrefixCheck(space, clues, prefix_exact), survivors, budget, list_limit)
 
-    # Prefixes that could still fit: the suffix adds at most len(suffix) exact
-    # pegs and as many common colours.
-    prefixes = space.prefixes
+
+def _surviving_prefixes(space: _Space, clues: list[_Clue]) -> tuple[list[int], list[bytes]]:
+    """The prefixes that could still fit every clue, and per clue each prefix's exact pegs.
+
+    A suffix adds at most len(suffix) exact pegs and as many common colours,
+    so a prefix outside those bounds for any clue can be dropped at once.
+    """
+    p = space.prefix_length
+    if not p:
+        return [0], []
+    block = space.prefix_block
+    assert block is not None, "a space with a prefix has a prefix block"
+    count = len(space.prefixes)
+    alive = (1 << (8 * count)) - 1
+    k = space.length - p
     prefix_exact: list[bytes] = []
-    if p:
-        block = space.prefix_block
-        assert block is not None, "a space with a prefix has a prefix block"
-        alive = (1 << (8 * len(prefixes))) - 1
-        k = length - p
-        for clue in clues:
-            exact = block.exact_row(enumerate(clue.code[:p]))
-            common = block.common_row(Counter(clue.code).items())
-            exact_bytes = exact.to_bytes(len(prefixes), "big")
-            prefix_exact.append(exact_bytes)
-            alive &= _int(exact_bytes.translate(_range_table(max(0, clue.exact - k), clue.exact)))
-            common_bytes = common.to_bytes(len(prefixes), "big")
-            alive &= _int(common_bytes.translate(_range_table(max(0, clue.common - k), clue.common)))
-        survivors = list(itertools.compress(range(len(prefixes)), alive.to_bytes(len(prefixes), "big")))
-    else:
-        survivors = [0]
+    for clue in clues:
+        exact_bytes = block.exact_row(enumerate(clue.code[:p])).to_bytes(count, "big")
+        prefix_exact.append(exact_bytes)
+        alive &= _int(exact_bytes.translate(_range_table(max(0, clue.exact - k), clue.exact)))
+        common_bytes = block.common_row(Counter(clue.code).items()).to_bytes(count, "big")
+        alive &= _int(common_bytes.translate(_range_table(max(0, clue.common - k), clue.common)))
+    return list(itertools.compress(range(count), alive.to_bytes(count, "big"))), prefix_exact
 
-    # Per clue: the suffix's exact pegs (times length, as in the key), and the
-    # common-colour vectors min(prefix count + suffix count, guess count), built
-    # lazily per (colour, prefix count).
-    bases = [length * suffix_block.exact_row(enumerate(clue.code[p:])) for clue in clues]
-    multiplicities = [tuple(Counter(clue.code).items()) for clue in clues]
-    commons: list[dict[tuple[int, int], int]] = [{} for _ in clues]
-    equal_to: dict[int, tuple[int, int]] = {}
 
-    def common_vector(j: int, colour: int, already: int, cap: int) -> int:
-        cache = commons[j]
+class _PrefixCheck:
+    """Which suffixes complete a prefix into a code consistent with every clue, at C speed.
+
+    Per clue: the suffix's exact pegs (times length, as in the key), and the
+    common-colour vectors min(prefix count + suffix count, guess count), built
+    lazily per (colour, prefix count) and kept.
+    """
+
+    def __init__(self, space: _Space, clues: list[_Clue], prefix_exact: list[bytes]) -> None:
+        self.space, self.clues, self.prefix_exact = space, clues, prefix_exact
+        p = space.prefix_length
+        self.bases = [space.length * space.suffix_block.exact_row(enumerate(c.code[p:])) for c in clues]
+        self.multiplicities = [tuple(Counter(c.code).items()) for c in clues]
+        self.commons: list[dict[tuple[int, int], int]] = [{} for _ in clues]
+        self.equal_to: dict[int, tuple[int, int]] = {}
+
+    def common_vector(self, j: int, colour: int, already: int, cap: int) -> int:
+        cache = self.commons[j]
         value = cache.get((colour, already))
         if value is None:
             table = _shift_clamp_table(already, cap)
-            value = cache[colour, already] = _int(suffix_block.counts[colour].translate(table))
+            value = cache[colour, already] = _int(self.space.suffix_block.counts[colour].translate(table))
         return value
 
-    def equality_masks(target: int) -> tuple[int, int]:
+    def equality_masks(self, target: int) -> tuple[int, int]:
         # key + (128 - t) has its high bit set iff key >= t; key + (127 - t) iff key > t.
-        masks = equal_to.get(target)
+        masks = self.equal_to.get(target)
         if masks is None:
-            masks = equal_to[target] = ((128 - target) * space.ones, (127 - target) * space.ones)
+            ones = self.space.ones
+            masks = self.equal_to[target] = ((128 - target) * ones, (127 - target) * ones)
         return masks
 
-    def check(index: int) -> tuple[int, int]:
+    def __call__(self, index: int) -> tuple[int, int]:
         """High-bit mask of the suffixes that complete prefix `index` into a consistent code, and the work spent."""
-        prefix = prefixes[index]
+        space, length, p = self.space, self.space.length, self.space.prefix_length
+        n, prefix = len(space.suffixes), space.prefixes[index]
+        common_vector, bases, multiplicities = self.common_vector, self.bases, self.multiplicities
         acc = space.high
         work = 0
         if not space.duplicates and prefix:
@@ -367,23 +381,31 @@ def _enumerate(space: _Space, clues: list[_Clue], budget: int, list_limit: int =
             clash = sum(space.uses[colour] for colour in prefix)
             acc &= (clash + 0x7F * space.ones) ^ space.high
             work += n
-        for j, clue in enumerate(clues):
-            target = clue.key - length * (prefix_exact[j][index] if p else 0)
+        for j, clue in enumerate(self.clues):
+            target = clue.key - length * (self.prefix_exact[j][index] if p else 0)
             if target < 0:
                 return 0, work
             row = bases[j] + sum(common_vector(j, c, prefix.count(c), cap) for c, cap in multiplicities[j])
-            at_least, above = equality_masks(target)
+            at_least, above = self.equality_masks(target)
             acc &= (row + at_least) ^ (row + above)
             work += n
             if not acc:
                 return 0, work
         return acc & space.high, work
 
-    # Blocks are checked in a random order (a random start and a random stride
-    # coprime to their number: every block is equally likely to come early), so
-    # when the budget runs out the blocks checked so far are a random sample of
-    # them. If the budget finds nothing, a second one looks for at least one
-    # consistent code, which a suggestion needs.
+
+def _collect(
+    space: _Space, check: _PrefixCheck, survivors: list[int], budget: int, list_limit: int
+) -> Consistent:
+    """Check the surviving prefixes within the budget: the consistent set, exact or estimated.
+
+    Blocks are checked in a random order (a random start and a random stride
+    coprime to their number: every block is equally likely to come early), so
+    when the budget runs out the blocks checked so far are a random sample of
+    them. If the budget finds nothing, a second one looks for at least one
+    consistent code, which a suggestion needs.
+    """
+    n = len(space.suffixes)
     found = checked = work = 0
     listed: list[Code] | None = []
     kept: list[tuple[Code, int, int]] = []
@@ -397,7 +419,7 @@ def _enumerate(space: _Space, clues: list[_Clue], budget: int, list_limit: int =
             continue
         hits = mask.bit_count()
         found += hits
-        prefix = prefixes[index]
+        prefix = space.prefixes[index]
         if listed is not None:
             if found <= list_limit:
                 suffixes = itertools.compress(space.suffixes, mask.to_bytes(n, "big"))
