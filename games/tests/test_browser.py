@@ -334,7 +334,12 @@ def docs_screenshots_untouched():
     yield
     if DOCS_SCREENSHOTS.resolve() != SCREENSHOTS:
         assert committed_screenshots() == before, "the test run rewrote docs/screenshots/"
-        assert {p.name for p in SCREENSHOTS.glob("*.png")} >= set(before)
+
+
+def assert_screenshots_taken(*prefixes: str) -> None:
+    """Every committed screenshot of these names was taken again by this run (so `make screenshots` refreshes it)."""
+    committed = {name for name in committed_screenshots() if name.startswith(prefixes)}
+    assert committed and {p.name for p in SCREENSHOTS.glob("*.png")} >= committed
 
 
 def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs_screenshots_untouched):
@@ -450,6 +455,7 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
     for page in (alice, bob):
         assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
     screenshots(bob, "board-finished")
+    assert_screenshots_taken("lobby-", "board-midgame-", "board-dark-", "board-finished-")
     assert_no_errors(alice_tab, bob_tab)
 
 
@@ -522,7 +528,9 @@ def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
     assert_no_errors(tab)
 
 
-def test_find_an_opponent_then_the_rating_chart_and_the_daily_share(open_tab, make_server_user):
+def test_find_an_opponent_then_the_rating_chart_and_the_daily_share(
+    open_tab, make_server_user, docs_screenshots_untouched
+):
     """Two browsers find each other (SPEC §8), play a rated race to the end; the profile draws the
     rating, the finished board replays, the daily board shares (§9). Takes their screenshots."""
     make_server_user("alice")
@@ -572,6 +580,7 @@ def test_find_an_opponent_then_the_rating_chart_and_the_daily_share(open_tab, ma
     expect(alice.locator("pre.share")).to_contain_text("1/10")
     expect(alice.locator("pre.share")).to_contain_text("●●●●●")
     screenshots(alice, "daily")
+    assert_screenshots_taken("profile-rating-", "board-replay-", "daily-")
 
 
 def test_a_visitor_plays_as_a_guest_then_replays_the_game_with_the_arrow_keys(open_tab):
