@@ -115,7 +115,11 @@ def board_context(state: dict, user) -> dict:
 
     def with_pegs(guess: dict) -> dict:
         pegs = None if guess["guess"] is None else [palette[c] for c in guess["guess"]]
-        return {**guess, "pegs": pegs}
+        return {
+            **guess,
+            "pegs": pegs,
+            "keys": key_pegs(guess["exact"], guess["misplaced"], settings["code_length"]),
+        }
 
     rows = [with_pegs(g) for g in state["guesses"]]
     if shared:
@@ -125,6 +129,7 @@ def board_context(state: dict, user) -> dict:
                 "owner": None,
                 "rows": rows,
                 "mine": me is not None,
+                "to_come": _rows_to_come(len(rows), settings["max_guesses"], status == Room.Status.PLAYING),
             }
         ]
     else:
@@ -136,6 +141,12 @@ def board_context(state: dict, user) -> dict:
                 "owner": p["username"],
                 "rows": [r for r in rows if r["username"] == p["username"]],
                 "mine": p["username"] == username,
+                # Your own board shows the rows to come; a rival's shows only their moves.
+                "to_come": _rows_to_come(
+                    p["guesses_used"],
+                    settings["max_guesses"],
+                    p["username"] == username and p["status"] == Player.Status.PLAYING,
+                ),
             }
             for p in order
         ]
@@ -229,3 +240,13 @@ def finish_summary(room: dict, me: dict | None, board_guesses: int) -> str | Non
     if room["winner"]:
         return f"Solved in {board_guesses} of {budget}"
     return "Out of guesses"
+
+
+def key_pegs(exact: int, misplaced: int, code_length: int) -> list[str]:
+    """The feedback as key pegs, in Mastermind's order: exact (filled), misplaced (hollow), then empty."""
+    return ["hit"] * exact + ["near"] * misplaced + ["none"] * (code_length - exact - misplaced)
+
+
+def _rows_to_come(used: int, budget: int, playing: bool) -> range:
+    """The numbers of the rows a board still has (empty holes): none once its player has finished."""
+    return range(used + 1, budget + 1) if playing else range(0)

@@ -37,7 +37,7 @@ def test_the_example_board_is_rendered_with_the_boards_partials_and_true_feedbac
         row = re.search(rf'data-number="{number}".*?</li>', board, re.S).group(0)
         assert re.findall(r'class="peg c(\d)"', row) == [str(c) for c in guess]
         feedback = rules.score(howto.SECRET, guess)
-        assert f'aria-label="{feedback.exact} exact, {feedback.misplaced} misplaced"' in row
+        assert f'<span class="sr-only">{feedback.exact} exact, {feedback.misplaced} misplaced</span>' in row
     notes = section(content, '<ol class="notes">', "</ol>")
     assert "Guess 2: 0 exact, 3 misplaced." in notes
     assert "Guess 4: 4 exact, 0 misplaced." in notes

@@ -76,7 +76,7 @@ def test_board_shows_your_rows_with_exact_and_misplaced(as_alice, alice):
     content = as_alice.get(board_url(room)).content.decode()
 
     row = section(content, 'class="row" data-number="1"', "</li>")
-    assert f'aria-label="{feedback.exact} exact, {feedback.misplaced} misplaced"' in row
+    assert f'<span class="sr-only">{feedback.exact} exact, {feedback.misplaced} misplaced</span>' in row
     assert f"{feedback.exact} ●" in row
     assert f"{feedback.misplaced} ○" in row
     for colour in guess:
@@ -248,3 +248,18 @@ def test_board_answers_only_get(alice):
     client = Client()
     client.force_login(alice)
     assert client.post(f"/rooms/{room.code}/").status_code == 405
+
+
+def test_your_board_has_empty_holes_for_the_rows_to_come_and_key_pegs(as_alice, alice, bob):
+    room = make_room(alice, "race", "playing", join=[bob])
+    guess = wrong_guess(room)
+    services.guess_submit(room_code=room.code, user=alice, guess=guess)
+    content = as_alice.get(board_url(room)).content.decode()
+    mine = section(content, 'data-owner="alice"', "</ol>")
+    assert mine.count('<li class="to-come') == 9 and mine.count('<span class="hole">') == 9 * 4
+    assert '<li class="to-come current" aria-hidden="true"><span class="number">2.</span>' in mine
+    exact, misplaced = rules.score(room.secret, guess)
+    keys = ["hit"] * exact + ["near"] * misplaced + ["none"] * (4 - exact - misplaced)
+    assert "".join(f'<i class="key {k}"></i>' for k in keys) in mine
+    rival = section(content, 'data-owner="bob"', "</ol>")
+    assert "to-come" not in rival  # a rival's board shows only their moves
