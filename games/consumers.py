@@ -622,6 +622,12 @@ def _lobby_state() -> dict:
     return {"type": "lobby.state", "rooms": [wire.lobby_room(r, player_count=r.player_count) for r in rooms]}
 
 
+async def _plain_pong(consumer: SafeReceiveMixin, content: dict) -> None:
+    """`ping` on the lobby and /ws/me/ sockets: a `pong` (they have no version to report)."""
+    _validated(PingSerializer, content)
+    await consumer.send_json({"type": "pong"})
+
+
 class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     """`/ws/lobby/`: the joinable public rooms, then room_created/updated/filled/started/finished/deleted."""
 
@@ -633,11 +639,7 @@ class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         await self.join(events.LOBBY_GROUP)
         await self.send_out(await database_sync_to_async(_lobby_state)())
 
-    async def on_ping(self, content):
-        _validated(PingSerializer, content)
-        await self.send_json({"type": "pong"})
-
-    handlers = {"ping": on_ping}
+    handlers = {"ping": _plain_pong}
 
     async def lobby_event(self, message):
         await self.send_out(message["event"])
@@ -669,11 +671,7 @@ class MeConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
             return
         await self.join(events.user_group(self.user.id))
 
-    async def on_ping(self, content):
-        _validated(PingSerializer, content)
-        await self.send_json({"type": "pong"})
-
-    handlers = {"ping": on_ping}
+    handlers = {"ping": _plain_pong}
 
     async def me_event(self, message):
         await self.send_json(message["frame"])

@@ -19,9 +19,10 @@ the site's HTML pages elsewhere.
 
 import logging
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -121,6 +122,11 @@ def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception a view raises becomes SPEC's one shape."""
     if isinstance(exc, DOMAIN_ERRORS):
         exc = DomainAPIError(exc)
+    elif isinstance(exc, Http404):
+        # DRF answers these itself but hands us the original, which has no .detail.
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
     elif isinstance(exc, (OperationalError, InterfaceError)):

@@ -8,6 +8,8 @@ decode the body into one Error type.
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import Client
 
 from games import services
@@ -234,3 +236,19 @@ def test_a_database_outage_in_an_api_view_is_a_json_503_with_retry_after(setting
     body = assert_error(response, 503, "unavailable")
     assert "connection" not in body["detail"]
     assert int(response["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "code"),
+    [
+        (Http404("No Room matches the given query."), 404, "not_found"),
+        (PermissionDenied(), 403, "not_allowed"),
+    ],
+)
+def test_djangos_own_404_and_403_inside_an_api_view_keep_the_one_shape(raised, status, code):
+    """A DRF view may raise Django's Http404 (get_object_or_404) or PermissionDenied: never a 500."""
+    from config.api.errors import exception_handler
+
+    response = exception_handler(raised, {"request": None, "view": None})
+    assert response.status_code == status
+    assert response.data["code"] == code and response.data["detail"]
