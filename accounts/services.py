@@ -40,18 +40,19 @@ def _check_chosen_username(username: str) -> None:
         )
 
 
-def _check_password(password: str, user: User) -> None:
+def _check_new_password(password: str, user: User, *, field: str = "password") -> None:
+    """Django's password validators for a password about to be set (AccountError on `field`)."""
     try:
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
-        raise AccountError(" ".join(exc.messages), field="password") from None
+        raise AccountError(" ".join(exc.messages), field=field) from None
 
 
 def user_register(*, username: str, password: str, email: str = "") -> User:
     """Create a user; Django's password validators apply. Raises AccountError."""
     _check_chosen_username(username)
     user = get_user_model()(username=username, email=email)
-    _check_password(password, user)
+    _check_new_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():
@@ -92,7 +93,7 @@ def guest_claim(*, user: User, username: str, password: str, email: str = "") ->
         if get_user_model().objects.filter(username__iexact=username).exclude(pk=locked.pk).exists():
             raise AccountError("That username is taken.", field="username")
         locked.username, locked.email, locked.is_guest = username, email, False
-        _check_password(password, locked)
+        _check_new_password(password, locked)
         locked.set_password(password)
         try:
             with transaction.atomic():
@@ -234,18 +235,15 @@ def password_set(*, user, password: str, keep_token_key: str | None = None) -> N
         _tokens_revoke(user=user, keep_token_key=keep_token_key)
 
 
-def _password_check(user, password: str, *, field: str) -> None:
+def _check_current_password(user, password: str, *, field: str) -> None:
     if not user.has_usable_password() or not user.check_password(password):
         raise AccountError("That is not your current password.", field=field)
 
 
 def password_change(*, user, old_password: str, new_password: str, keep_token_key: str | None = None) -> None:
     """Change the password after checking the old one; other tokens are revoked. Raises AccountError."""
-    _password_check(user, old_password, field="old_password")
-    try:
-        password_validation.validate_password(new_password, user)
-    except DjangoValidationError as exc:
-        raise AccountError(" ".join(exc.messages), field="new_password") from None
+    _check_current_password(user, old_password, field="old_password")
+    _check_new_password(new_password, user, field="new_password")
     password_set(user=user, password=new_password, keep_token_key=keep_token_key)
 
 
@@ -260,7 +258,7 @@ def account_delete(*, user, password: str) -> None:
     left first (a forfeit while playing), so nobody waits for a player who
     is gone. Every token is revoked and its sockets closed.
     """
-    _password_check(user, password, field="password")
+    _check_current_password(user, password, field="password")
     with transaction.atomic():
         current = (
             Player.objects.filter(user=user, room__status__in=[Room.Status.WAITING, Room.Status.PLAYING])

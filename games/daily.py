@@ -15,6 +15,7 @@ call games.services and games.selectors):
   (private, so nobody else can), everyone in the summary of a past day.
 """
 
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -38,12 +39,7 @@ def number_of(day: date) -> int:
 
 
 def settings_data() -> dict:
-    return {
-        "code_length": SETTINGS.code_length,
-        "colors": SETTINGS.colors,
-        "max_guesses": SETTINGS.max_guesses,
-        "allow_duplicates": SETTINGS.allow_duplicates,
-    }
+    return asdict(SETTINGS)
 
 
 def parse_day(raw: str | None) -> date:

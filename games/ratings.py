@@ -12,7 +12,7 @@
   players' rating rows locked, so each player is rated exactly once.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from openskill.models import PlackettLuce
@@ -64,7 +64,7 @@ def of_user(user: Any) -> dict[str, dict | None]:
     result: dict[str, dict | None] = {}
     for mode in RATED_MODES:
         found = shown(rows.get(mode))
-        result[mode] = None if found is None else found.__dict__.copy()
+        result[mode] = None if found is None else asdict(found)
     return result
 
 

@@ -165,21 +165,21 @@ def leaderboard(*, limit: int = 50, mode: str | None = None) -> list[dict]:
     ]
 
 
-def room_events_after(*, room: Room, since: int, limit: int) -> list[dict] | None:
-    """The logged events after version `since`, oldest first; None if more than `limit`."""
+def _logged_events(room: Room, since: int, limit: int) -> list[dict]:
+    """Up to `limit` of the room's logged events after version `since`, oldest first, as the socket sends them."""
     from games import events
 
-    rows = list(
-        room.events.filter(version__gt=since)
-        .order_by("version")
-        .values("version", "kind", "payload")[: limit + 1]
-    )
-    if len(rows) > limit:
-        return None
+    rows = room.events.filter(version__gt=since).order_by("version").values("version", "kind", "payload")
     return [
         events.build(room_code=room.code, version=row["version"], kind=row["kind"], payload=row["payload"])
-        for row in rows
+        for row in rows[:limit]
     ]
+
+
+def room_events_after(*, room: Room, since: int, limit: int) -> list[dict] | None:
+    """The logged events after version `since`, oldest first; None if more than `limit`."""
+    found = _logged_events(room, since, limit + 1)
+    return None if len(found) > limit else found
 
 
 REPLAY_PAGE = 500
@@ -187,20 +187,10 @@ REPLAY_PAGE = 500
 
 def room_events_for_viewer(*, room_code: str, user: Any, since: int) -> list[dict]:
     """Up to REPLAY_PAGE logged events after `since`, as this viewer may see them. Raises RoomNotFound."""
-    from games import events
-
     room = room_get_for_viewer(room_code=room_code, user=user)
-    rows = room.events.filter(version__gt=since).order_by("version").values("version", "kind", "payload")
     return [
-        visibility.filter_event(
-            events.build(
-                room_code=room.code, version=row["version"], kind=row["kind"], payload=row["payload"]
-            ),
-            mode=room.mode,
-            room_over=room.is_over,
-            user=user,
-        )
-        for row in rows[:REPLAY_PAGE]
+        visibility.filter_event(event, mode=room.mode, room_over=room.is_over, user=user)
+        for event in _logged_events(room, since, REPLAY_PAGE)
     ]
 
 

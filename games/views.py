@@ -167,10 +167,16 @@ def quick_play(request):
     return _create_from_lobby(request, QuickPlayForm, services.quick_play, "quick_form")
 
 
-def _guest_refused(request):
-    """The lobby with a 429 when this address has made too many guests, else None (the `guest` throttle)."""
+def _signed_in_or_guest(request):
+    """Sign a visitor in as a new guest (SPEC §7); None once signed in, else the lobby with a 429.
+
+    A new guest counts against the `guest` throttle, as POST /api/v1/auth/guest/ does.
+    """
+    if request.user.is_authenticated:
+        return None
     wait = door_allows(GuestThrottle, request)
     if wait is None:
+        login(request, account_services.guest_create(), backend="django.contrib.auth.backends.ModelBackend")
         return None
     seconds = retry_after(wait)
     error = f"Too many new guests from your address; try again in {seconds} s, or sign in."
@@ -186,11 +192,9 @@ def play_now(request):
     Someone already signed in (a guest or not) just gets a new quick-play board.
     A new guest counts against the `guest` throttle, as POST /api/v1/auth/guest/ does.
     """
-    if not request.user.is_authenticated:
-        refused = _guest_refused(request)
-        if refused is not None:
-            return refused
-        login(request, account_services.guest_create(), backend="django.contrib.auth.backends.ModelBackend")
+    refused = _signed_in_or_guest(request)
+    if refused is not None:
+        return refused
     room = services.quick_play(user=request.user)
     return _redirect_to_room(request, room.code)
 
@@ -423,13 +427,9 @@ def daily_page(request):
     """Today's challenge (SPEC §9): play it (a visitor plays as a guest), your result to share, the day's best."""
     day = daily.today()
     if request.method == "POST":
-        if not request.user.is_authenticated:
-            refused = _guest_refused(request)
-            if refused is not None:
-                return refused
-            login(
-                request, account_services.guest_create(), backend="django.contrib.auth.backends.ModelBackend"
-            )
+        refused = _signed_in_or_guest(request)
+        if refused is not None:
+            return refused
         room, _ = daily.daily_start(user=request.user)
         return _redirect_to_room(request, room.code)
     summary = daily.daily_summary(day=day, user=request.user)
@@ -483,12 +483,11 @@ def _recent_game(room, user) -> dict:
     elif player.won:
         result = f"won in {player.solved_in}" if player.solved_in else "won"
     elif player.status == Player.Status.SOLVED:
-        result = f"solved in {player.solved_in}" + (f", {ordinal(player.place)}" if player.place else "")
+        result = f"solved in {player.solved_in}" + (
+            f", {boards.ordinal(player.place)}" if player.place else ""
+        )
     elif player.role == Player.Role.CODEMAKER:
         result = "code broken"
     else:
         result = "out of guesses"
     return {"room": room, "result": result, "won": bool(player and player.won)}
-
-
-ordinal = boards.ordinal
