@@ -1,0 +1,227 @@
+"""axe-core on every page family (issue #12), in Debian's Chromium on a real daphne.
+
+Each page is checked in light and dark and at desktop and phone width: the
+colour scheme and the viewport change on the open page (media queries apply
+at once), and axe runs again. A serious or critical violation fails the test,
+with each violation's rule, impact, help and the nodes it found, so a failure
+says what to fix. Moderate and minor ones are counted, not failed.
+
+The counts go to var/accessibility/axe-summary.json and .md (untracked) and
+are printed (`-s` shows them); docs/accessibility.md quotes them.
+
+axe is injected with `page.evaluate` (axe-playwright-python), which the
+DevTools protocol runs outside the site's Content-Security-Policy, so the
+pages are checked under the policy they are served with.
+"""
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from playwright.sync_api import Page, expect
+
+from games.tests.factories import make_room, submit_guess
+from games.tests.test_browser import (  # noqa: F401 - the module's fixtures
+    DESKTOP,
+    PHONE,
+    browser,
+    make_server_user,
+    open_tab,
+    server,
+    sign_in,
+    sync_orm_beside_playwright,
+    wait_until_true,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+FAILING = {"serious", "critical"}
+IMPACTS = ("critical", "serious", "moderate", "minor")
+SCHEMES = ("light", "dark")
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
+SUMMARY_DIR = settings.BASE_DIR / "var" / "accessibility"
+AXE = Axe()
+
+# page name -> scheme -> width -> {impact: count}; written once the module ends.
+SUMMARY: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+
+
+def describe(violation: dict) -> str:
+    nodes = "; ".join(" ".join(node["target"]) for node in violation["nodes"])
+    return f"{violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]\n    at {nodes}"
+
+
+def settle(page: Page) -> None:
+    """A page with a live socket has had its first frame (which re-renders what axe looks at)."""
+    page.wait_for_load_state("load")
+    if page.locator("[ws-connect]").count():
+        wait_until_true(page, "window.__mm && window.__mm.wsMessages > 0")
+
+
+def check(page: Page, name: str) -> None:
+    """axe in each scheme and width; record the counts, fail on any serious or critical violation."""
+    settle(page)
+    failures: list[str] = []
+    SUMMARY[name] = {}
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+        SUMMARY[name][scheme] = {}
+        for width, viewport in WIDTHS.items():
+            page.set_viewport_size(viewport)
+            violations = AXE.run(page).response["violations"]
+            counts = Counter(v["impact"] for v in violations)
+            SUMMARY[name][scheme][width] = {impact: counts[impact] for impact in IMPACTS}
+            print(f"[axe] {name} {scheme} {width}: " + ", ".join(f"{counts[i]} {i}" for i in IMPACTS))
+            failures += [f"{scheme}/{width}: {describe(v)}" for v in violations if v["impact"] in FAILING]
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size(DESKTOP)
+    assert not failures, f"serious or critical axe violations on {name} ({page.url}):\n" + "\n".join(failures)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def write_summary():
+    yield
+    if not SUMMARY:
+        return
+    SUMMARY_DIR.mkdir(parents=True, exist_ok=True)
+    (SUMMARY_DIR / "axe-summary.json").write_text(json.dumps(SUMMARY, indent=2) + "\n")
+    lines = [
+        "| page | light desktop | light phone | dark desktop | dark phone |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, by_scheme in SUMMARY.items():
+        cells = [
+            "/".join(str(by_scheme[scheme][width][impact]) for impact in IMPACTS)
+            for scheme in SCHEMES
+            for width in WIDTHS
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines) + "\n\n(critical/serious/moderate/minor)\n"
+    (SUMMARY_DIR / "axe-summary.md").write_text(table)
+    print("\n" + table)
+
+
+@dataclass
+class Visit:
+    """Where to look, as whom (None: an anonymous visitor)."""
+
+    path: str
+    user: str | None = None
+    play_now: bool = False  # then press "Play now, no sign-up" there: a guest's board
+
+
+def _lobby_anonymous(make_user) -> Visit:
+    return Visit("/")
+
+
+def _lobby_signed_in(make_user) -> Visit:
+    make_user("alice")
+    make_room(make_user("bob"), "race", name="Friday race")
+    return Visit("/", "alice")
+
+
+def _solo_midgame(make_user) -> Visit:
+    room = make_room(make_user("alice"), "quick", wrong_guesses=2)
+    return Visit(f"/rooms/{room.code}/", "alice")
+
+
+def _ten_colours(make_user) -> Visit:
+    """Every peg of the palette on the board (contrast of each number on its colour)."""
+    alice = make_user("alice")
+    room = make_room(alice, "quick", colors=10, code_length=4, secret=[9, 9, 9, 9])
+    for guess in ([0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 1]):
+        submit_guess(room, alice, guess)
+    return Visit(f"/rooms/{room.code}/", "alice")
+
+
+def _guest_board(make_user) -> Visit:
+    return Visit("/", play_now=True)
+
+
+def _solo_finished(make_user) -> Visit:
+    room = make_room(make_user("alice"), "quick", "finished", wrong_guesses=2)
+    return Visit(f"/rooms/{room.code}/", "alice")
+
+
+def _race_waiting(make_user) -> Visit:
+    room = make_room(make_user("alice"), "race", name="Friday race", join=[make_user("bob")])
+    return Visit(f"/rooms/{room.code}/", "alice")
+
+
+def _race_playing(make_user) -> Visit:
+    alice, bob = make_user("alice"), make_user("bob")
+    room = make_room(alice, "race", "playing", name="Friday race", join=[bob], wrong_guesses=1)
+    submit_guess(room, bob)
+    return Visit(f"/rooms/{room.code}/", "bob")
+
+
+def _race_finished(make_user) -> Visit:
+    room = make_room(make_user("alice"), "race", "finished", join=[make_user("bob")], wrong_guesses=1)
+    return Visit(f"/rooms/{room.code}/", "bob")
+
+
+def _profile(make_user) -> Visit:
+    alice = make_user("alice")
+    make_room(alice, "quick", "finished", wrong_guesses=1)
+    return Visit("/users/alice/", "alice")
+
+
+def _how_to_play(make_user) -> Visit:
+    return Visit("/how-to-play/")
+
+
+def _sign_in(make_user) -> Visit:
+    return Visit("/accounts/login/")
+
+
+def _sign_up(make_user) -> Visit:
+    return Visit("/accounts/register/")
+
+
+def _daily(make_user) -> Visit:
+    make_user("alice")
+    return Visit("/daily/", "alice")
+
+
+def _leaderboard(make_user) -> Visit:
+    return Visit("/leaderboard/")
+
+
+PAGES: dict[str, Callable] = {
+    "lobby, anonymous": _lobby_anonymous,
+    "lobby, signed in": _lobby_signed_in,
+    "board, solo mid-game": _solo_midgame,
+    "board, all ten colours": _ten_colours,
+    "board, guest": _guest_board,
+    "board, solo finished": _solo_finished,
+    "board, race waiting": _race_waiting,
+    "board, race playing": _race_playing,
+    "board, race finished": _race_finished,
+    "profile": _profile,
+    "how to play": _how_to_play,
+    "sign in": _sign_in,
+    "sign up": _sign_up,
+    "daily": _daily,
+    "leaderboard": _leaderboard,
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_serious_or_critical_axe_violations(name, open_tab, make_server_user):  # noqa: F811
+    visit = PAGES[name](make_server_user)
+    page = open_tab().page
+    if visit.user:
+        sign_in(page, visit.user)
+    response = page.goto(visit.path)
+    assert response is not None and response.status == 200, (visit.path, response and response.status)
+    if visit.play_now:
+        with page.expect_navigation():
+            page.click("form[action='/play/now/'] button[type=submit]")
+        expect(page.locator(".guest-note")).to_be_visible()
+    expect(page.locator("main")).to_be_visible()
+    check(page, name)
