@@ -50,7 +50,7 @@ $(TS_CLIENT)/node_modules/.installed: $(TS_CLIENT)/package.json $(TS_CLIENT)/pac
 
 typescript-client: $(TS_CLIENT)/node_modules/.installed
 
-.PHONY: compose-check screenshots
+.PHONY: compose-check screenshots icons
 
 # docker-compose.yml as compose itself reads it (no engine needed), where the
 # tool exists; games/tests/test_containers.py checks its structure everywhere.
@@ -80,6 +80,10 @@ test: $(STAMP) chromium nginx typescript-client outage-servers
 screenshots: $(STAMP) chromium
 	SCREENSHOTS_DIR=docs/screenshots DEBUG=0 SECRET_KEY=test-only $(PY) -m pytest -q -p no:cacheprovider \
 	  games/tests/test_browser.py -k "test_race_between_two_browsers_updates_live or test_find_an_opponent"
+
+# The app's icons (static/icons/), drawn from one SVG and rendered by Debian's Chromium.
+icons: $(STAMP) chromium
+	$(PY) bench/icons.py
 
 # ruff, then mypy with the Django, DRF and Channels stubs on games/, accounts/, config/ (pyproject.toml).
 lint: $(STAMP)

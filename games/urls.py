@@ -22,5 +22,6 @@ urlpatterns = [
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("daily/", views.daily_page, name="daily-page"),
     path("how-to-play/", views.how_to_play, name="how-to-play"),
+    path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path("users/<str:username>/", views.user_profile, name="user"),
 ]

@@ -1,4 +1,4 @@
-"""The browser's pages and their HTMX fragments, and the health check."""
+"""The browser's pages and their HTMX fragments, the web app manifest, and the health check."""
 
 import logging
 
@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_prometheus.exports import ExportToDjangoView
@@ -67,6 +68,41 @@ def metrics(request):
     if not settings.METRICS_ENABLED:
         raise Http404
     return ExportToDjangoView(request)
+
+
+# The manifest's colours: the stylesheet's light --bg behind the splash, and the header's --card
+# for the system bars (templates/base.html's theme-color metas, which also give the dark one).
+MANIFEST_BACKGROUND = "#f6f7fb"
+MANIFEST_THEME = "#ffffff"
+# (file under static/icons/ made by bench/icons.py, sizes, type, purpose)
+MANIFEST_ICONS = [
+    ("icon-192.png", "192x192", "image/png", "any"),
+    ("icon-512.png", "512x512", "image/png", "any"),
+    ("icon-maskable-512.png", "512x512", "image/png", "maskable"),
+    ("icon.svg", "any", "image/svg+xml", "any"),
+]
+
+
+@cache_control(max_age=86400, public=True)
+@require_GET
+def web_manifest(request):
+    """The web app manifest, so phones can add the site to the home screen (no offline mode)."""
+    manifest = {
+        "id": "/",
+        "name": "Mastermind Online",
+        "short_name": "Mastermind",
+        "description": "Crack the colour code: solo, the daily challenge, races and duels, live.",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": MANIFEST_BACKGROUND,
+        "theme_color": MANIFEST_THEME,
+        "icons": [
+            {"src": static(f"icons/{name}"), "sizes": sizes, "type": type_, "purpose": purpose}
+            for name, sizes, type_, purpose in MANIFEST_ICONS
+        ],
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json")
 
 
 # --- pages -------------------------------------------------------------------------

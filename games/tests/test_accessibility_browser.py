@@ -12,6 +12,9 @@ are printed (`-s` shows them); docs/accessibility.md quotes them.
 axe is injected with `page.evaluate` (axe-playwright-python), which the
 DevTools protocol runs outside the site's Content-Security-Policy, so the
 pages are checked under the policy they are served with.
+
+Chromium also reads the web app manifest and is asked, through the same
+protocol, why it could not install the site: it finds no reason.
 """
 
 import json
@@ -26,6 +29,8 @@ from playwright.sync_api import Page, expect
 
 from games.tests.factories import make_room, submit_guess
 from games.tests.test_browser import (  # noqa: F401 - the module's fixtures
+    CHROMIUM,
+    CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
     browser,
@@ -225,3 +230,25 @@ def test_no_serious_or_critical_axe_violations(name, open_tab, make_server_user)
         expect(page.locator(".guest-note")).to_be_visible()
     expect(page.locator("main")).to_be_visible()
     check(page, name)
+
+
+def test_chromium_finds_the_site_installable(browser, server, tmp_path):  # noqa: F811
+    """The manifest parses without error and Chromium lists no reason the app could not be installed.
+
+    In a profile on disk: a plain context is incognito, where Chromium installs nothing and says only that.
+    """
+    context = browser.browser_type.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS, base_url=server.http_url
+    )
+    try:
+        page = context.new_page()
+        page.goto("/")
+        devtools = context.new_cdp_session(page)
+        manifest = devtools.send("Page.getAppManifest")
+        assert manifest["url"].endswith("/manifest.webmanifest"), manifest
+        assert manifest["errors"] == [], manifest["errors"]
+        errors = devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        print(f"\n[installability] {manifest['url']}: {errors or 'no errors'}")
+        assert errors == [], errors
+    finally:
+        context.close()
