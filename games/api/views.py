@@ -14,6 +14,7 @@ from config.api.fields import EmptySerializer
 from config.api.responses import E400, E404, E429, body, errors
 from config.api.throttling import GuessThrottle
 from games import analysis, daily, matchmaking, ratings, selectors, services
+from games.api import room_list
 from games.api import serializers as s
 from games.api.filters import RoomFilter, StrictOrderingFilter
 from games.api.pagination import StrictCursorPagination
@@ -69,7 +70,12 @@ class RoomViewSet(
     filterset_class = RoomFilter
 
     def get_queryset(self):
-        return selectors.room_list_visible(user=self.request.user)
+        return selectors.room_keys_visible(user=self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # RoomPagination always pages
+        return self.get_paginated_response(room_list.render_page(page, user=request.user))
 
     def get_object(self):
         return selectors.room_get_for_viewer(room_code=self.kwargs["code"], user=self.request.user)
