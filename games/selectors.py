@@ -33,25 +33,21 @@ def _with_relations(queryset: _Rooms) -> _Rooms:
     )
 
 
-def _visible(user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
+def _visible(user: Any) -> QuerySet[Room]:
     visible = Q(private=False)
     if getattr(user, "is_authenticated", False):
-        visible |= Q(players__user=user)
-    ids = Room.objects.filter(visible).values("id")
-    return Room.objects.filter(id__in=ids).annotate(player_count=Count("players"))
+        visible |= Q(id__in=Player.objects.filter(user=user).values("room_id"))
+    return Room.objects.filter(visible)
 
 
 def room_list_visible(*, user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
     """Rooms anyone may browse (not private), plus the viewer's own private ones."""
-    return _with_relations(_visible(user))
+    return _with_relations(_visible(user)).annotate(player_count=Count("players"))
 
 
-def room_keys_visible(*, user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
+def room_keys_visible(*, user: Any) -> QuerySet[Room]:
     """room_list_visible's rooms with only what a page needs to find them: id, version and the orderings."""
-    rooms: QuerySet[WithAnnotations[Room, PlayerCount]] = _visible(user).only(
-        "id", "version", "created_at", "name"
-    )
-    return rooms
+    return _visible(user).only("id", "version", "created_at", "name")
 
 
 def rooms_by_id(ids: list[int]) -> dict[int, Room]:

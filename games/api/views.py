@@ -1,6 +1,5 @@
 """REST doors: validate, call one service or selector, serialise per viewer."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -16,7 +15,7 @@ from config.api.throttling import GuessThrottle
 from games import analysis, daily, matchmaking, ratings, selectors, services
 from games.api import room_list
 from games.api import serializers as s
-from games.api.filters import RoomFilter, StrictOrderingFilter
+from games.api.filters import RoomFilter, RoomFilterBackend, StrictOrderingFilter
 from games.api.pagination import StrictCursorPagination
 from games.exceptions import InvalidMove
 from games.models import MatchTicket
@@ -65,7 +64,7 @@ class RoomViewSet(
     # room's own 404, never a fall-through to no route.
     lookup_value_regex = "[^/]+"
     pagination_class = RoomPagination
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filter_backends = [RoomFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "name"]
     filterset_class = RoomFilter
 
