@@ -6,7 +6,17 @@ from django.test import Client
 from games import services
 from games.models import Guess
 from games.tests.factories import make_room, secret_of, solve, wrong_guess
-from games.tests.pages import HTMX, board_url, browser, hx_csrf, is_partial, page, pegs, refused
+from games.tests.pages import (
+    HTMX,
+    board_url,
+    browser,
+    hx_csrf,
+    is_partial,
+    page,
+    pegs,
+    refused,
+    selected_pegs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +124,26 @@ def test_anonymous_guess_redirects_to_sign_in(alice):
 
 def test_guess_in_an_unknown_room_is_404(as_alice):
     assert as_alice.post("/rooms/ZZZZZZ/guess/", pegs([0, 1, 2, 3])).status_code == 404
+
+
+# --- a refused move keeps its pegs ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"peg_0": "2", "peg_1": "5", "peg_3": "0"}, {"peg_0": "2", "peg_1": "5", "peg_2": "99", "peg_3": "0"}],
+    ids=["missing-peg", "colour-out-of-range"],
+)
+def test_a_refused_guess_keeps_the_pegs_that_were_picked(as_alice, alice, data):
+    room = services.room_create(user=alice, mode="solo")
+    response = as_alice.post(board_url(room, "guess/"), data, headers=HTMX)
+    assert response.status_code == 400
+    assert selected_pegs(response, "guess-form") == ["2", "5", None, "0"]
+
+
+def test_a_guess_the_rules_refuse_keeps_its_pegs(as_alice, alice):
+    room = services.room_create(user=alice, mode="solo", allow_duplicates=False)
+    response = as_alice.post(board_url(room, "guess/"), pegs([1, 1, 2, 3]))
+    assert response.status_code == 400
+    assert 'id="board-error"' in response.content.decode()
+    assert selected_pegs(response, "guess-form") == ["1", "1", "2", "3"]
