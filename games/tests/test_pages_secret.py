@@ -71,6 +71,16 @@ def test_refused_secret_rerenders_the_board_with_its_status(alice, bob, case, he
     refused(browser(users[poster]), room, "secret/", data, headers=headers, status=status, message=message)
 
 
+def test_the_secret_form_has_the_holes_board_js_shows(as_alice, alice):
+    room = services.room_create(user=alice, mode="duel")
+    content = as_alice.get(board_url(room)).content.decode()
+    form = content[
+        content.index('id="secret-form"') : content.index("</form>", content.index('id="secret-form"'))
+    ]
+    assert 'aria-label="Your secret: press a filled peg to clear it" hidden>' in form
+    assert form.count('class="hole" data-hole=') == 4
+
+
 def test_an_incomplete_secret_keeps_the_pegs_that_were_picked(as_alice, alice):
     room = services.room_create(user=alice, mode="duel")
     response = as_alice.post(board_url(room, "secret/"), {"peg_0": "3", "peg_2": "1"}, headers=HTMX)
