@@ -593,7 +593,9 @@ class Bench:
             for level in levels:
                 log(
                     f"  idle {level.level} ({level.sockets} open): {level.cpu_share * 100:.1f} % of a core, "
-                    f"{level.rss / 2**20:.0f} MB, opened {level.open_rate:.0f}/s, closed {level.closed_during}"
+                    f"{level.rss / 2**20:.0f} MB, opened {level.open_rate:.0f}/s "
+                    f"({level.open_server_ms:.1f} ms server CPU each, client {level.open_client_share * 100:.0f} %), "
+                    f"closed {level.closed_during}"
                 )
         finally:
             self.stop(server)
@@ -1002,7 +1004,9 @@ class Report:
             out.append(
                 f"- idle {level.level:,}: {level.sockets:,} open; opened {level.opened_now:,} at "
                 f"{level.open_rate:.0f}/s ({statuses(level.open_failures)}"
-                f"{''.join(f', {k}: {v}' for k, v in level.open_failures.extra.items())}); "
+                f"{''.join(f', {k}: {v}' for k, v in level.open_failures.extra.items())}; "
+                f"server CPU {level.open_server_ms:.1f} ms per socket opened, "
+                f"load generator {level.open_client_share * 100:.0f} % of a core meanwhile); "
                 f"{level.cpu_share * 100:.1f} % of a core over "
                 f"{level.window:.0f} s; RSS {level.rss / 2**20:.0f} MB; {level.closed_during} closed while idle"
             )

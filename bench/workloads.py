@@ -564,6 +564,11 @@ class IdleLevel:
     opened_now: int
     open_failures: Recorder
     open_rate: float
+    # While this level's sockets opened: the server's CPU per socket opened,
+    # and the load generator's own CPU share (near 1.0: the client, not the
+    # server, set the rate).
+    open_server_ms: float
+    open_client_share: float
     cpu_share: float
     rss: int
     closed_during: int
@@ -593,9 +598,11 @@ async def idle_levels(
     budget_left = open_budget
     for level in levels:
         start = time.perf_counter()
+        server0, client0 = server_cpu(), time.process_time()
         new, open_rec, seconds = await open_many(
             port, targets[tried:level], until=start + max(0.0, budget_left)
         )
+        server_open, client_open = server_cpu() - server0, time.process_time() - client0
         budget_left -= time.perf_counter() - start
         tried = level
         sockets += new
@@ -613,6 +620,8 @@ async def idle_levels(
                 opened_now=len(new),
                 open_failures=open_rec,
                 open_rate=len(new) / seconds if seconds else 0.0,
+                open_server_ms=server_open * 1e3 / len(new) if new else 0.0,
+                open_client_share=client_open / seconds if seconds else 0.0,
                 cpu_share=cpu / elapsed,
                 rss=server_rss(),
                 closed_during=closed,

@@ -158,6 +158,7 @@ def board_context(state: dict, user) -> dict:
         "settings": settings,
         "palette": palette,
         "pegs": range(settings["code_length"]),
+        "slots": code_slots(settings["code_length"]),
         "players": players,
         "boards": boards,
         "me": me,
@@ -240,6 +241,19 @@ def finish_summary(room: dict, me: dict | None, board_guesses: int) -> str | Non
     if room["winner"]:
         return f"Solved in {board_guesses} of {budget}"
     return "Out of guesses"
+
+
+def code_slots(code_length: int, picked: list[int | None] | None = None) -> list[dict]:
+    """The move form's pegs: index, number, and the colour already picked (None: empty).
+
+    A refused move re-renders the form with what was posted, so the player
+    fixes the guess instead of picking it again.
+    """
+    picked = picked or []
+    return [
+        {"index": i, "number": i + 1, "value": picked[i] if i < len(picked) else None}
+        for i in range(code_length)
+    ]
 
 
 def key_pegs(exact: int, misplaced: int, code_length: int) -> list[str]:

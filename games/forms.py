@@ -61,6 +61,10 @@ class CodeForm(forms.Form):
     def code(self) -> list[int]:
         return [self.cleaned_data[f"peg_{i}"] for i in range(self.code_length)]
 
+    def picked(self) -> list[int | None]:
+        """Each peg's valid colour, None where it is missing or wrong (after is_valid)."""
+        return [self.cleaned_data.get(f"peg_{i}") for i in range(self.code_length)]
+
 
 class ChatForm(forms.Form):
     text = forms.CharField(max_length=500, strip=True)

@@ -1,7 +1,7 @@
 """Reads: rooms, guesses and stats, shaped to avoid N+1 queries."""
 
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -23,20 +23,36 @@ class PlayerCount(TypedDict):
     player_count: int
 
 
-def _with_relations(queryset: QuerySet[Room]) -> QuerySet[Room]:
+_Rooms = TypeVar("_Rooms", bound=QuerySet)
+
+
+def _with_relations(queryset: _Rooms) -> _Rooms:
     return queryset.select_related("owner", "winner").prefetch_related(
         Prefetch("players", queryset=Player.objects.select_related("user").order_by("joined_at", "id")),
         Prefetch("rematches", queryset=Room.objects.only("id", "code", "rematch_of_id")),
     )
 
 
-def room_list_visible(*, user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
-    """Rooms anyone may browse (not private), plus the viewer's own private ones."""
+def _visible(user: Any) -> QuerySet[Room]:
     visible = Q(private=False)
     if getattr(user, "is_authenticated", False):
-        visible |= Q(players__user=user)
-    ids = Room.objects.filter(visible).values("id")
-    return _with_relations(Room.objects.filter(id__in=ids)).annotate(player_count=Count("players"))
+        visible |= Q(id__in=Player.objects.filter(user=user).values("room_id"))
+    return Room.objects.filter(visible)
+
+
+def room_list_visible(*, user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCount]]":
+    """Rooms anyone may browse (not private), plus the viewer's own private ones."""
+    return _with_relations(_visible(user)).annotate(player_count=Count("players"))
+
+
+def room_keys_visible(*, user: Any) -> QuerySet[Room]:
+    """room_list_visible's rooms with only what a page needs to find them: id, version and the orderings."""
+    return _visible(user).only("id", "version", "created_at", "name")
+
+
+def rooms_by_id(ids: list[int]) -> dict[int, Room]:
+    """These rooms with their owner, winner, players and rematches, by id (a deleted one is absent)."""
+    return {room.pk: room for room in _with_relations(Room.objects.filter(pk__in=ids))}
 
 
 def room_get(*, room_code: str) -> Room | None:

@@ -141,7 +141,7 @@ def _action_failed(request, code: str, error: GameError | str, *, status: int = 
     return _render_board(request, state, status=status, error=error, extra=extra)
 
 
-def _throttled(request, code: str, throttle_class, what: str):
+def _throttled(request, code: str, throttle_class, what: str, *, extra: dict | None = None):
     """The board with a 429 and Retry-After when the action's throttle says wait, else None.
 
     The same counters as the action's REST and socket doors (config/api/throttling.py).
@@ -150,17 +150,17 @@ def _throttled(request, code: str, throttle_class, what: str):
     if wait is None:
         return None
     seconds = retry_after(wait)
-    response = _action_failed(request, code, f"{what}; try again in {seconds} s.", status=429)
+    response = _action_failed(request, code, f"{what}; try again in {seconds} s.", status=429, extra=extra)
     response["Retry-After"] = str(seconds)
     return response
 
 
-def _perform(request, code: str, call, on_success=None):
+def _perform(request, code: str, call, on_success=None, *, extra: dict | None = None):
     """Run one service call for the board: its GameError re-renders the board with the status."""
     try:
         result = call()
     except GameError as exc:
-        return _action_failed(request, code, exc)
+        return _action_failed(request, code, exc, extra=extra)
     return on_success(result) if on_success else _after_action(request, code)
 
 
@@ -363,14 +363,21 @@ def _code_form(request, state: dict) -> CodeForm:
     return CodeForm(request.POST, code_length=settings["code_length"], colors=settings["colors"])
 
 
+def _as_posted(form: CodeForm) -> dict:
+    """A refused move's board keeps the pegs that were picked: the player fixes the code, not re-picks it."""
+    form.is_valid()
+    return {"slots": boards.code_slots(form.code_length, form.picked())}
+
+
 @login_required
 @require_POST
 def room_guess(request, code: str):
-    if throttled := _throttled(request, code, GuessThrottle, "Too many guesses"):
-        return throttled
     form = _code_form(request, _state_or_404(request, code))
+    kept = _as_posted(form)
+    if throttled := _throttled(request, code, GuessThrottle, "Too many guesses", extra=kept):
+        return throttled
     if not form.is_valid():
-        return _action_failed(request, code, "Pick a colour for every peg.", status=400)
+        return _action_failed(request, code, "Pick a colour for every peg.", status=400, extra=kept)
     request_id = request.POST.get("request_id") or None
     return _perform(
         request,
@@ -378,6 +385,7 @@ def room_guess(request, code: str):
         lambda: services.guess_submit(
             room_code=code, user=request.user, guess=form.code(), request_id=request_id
         ),
+        extra=kept,
     )
 
 
@@ -385,10 +393,14 @@ def room_guess(request, code: str):
 @require_POST
 def room_secret(request, code: str):
     form = _code_form(request, _state_or_404(request, code))
+    kept = _as_posted(form)
     if not form.is_valid():
-        return _action_failed(request, code, "Pick a colour for every peg.", status=400)
+        return _action_failed(request, code, "Pick a colour for every peg.", status=400, extra=kept)
     return _perform(
-        request, code, lambda: services.room_set_secret(room_code=code, user=request.user, secret=form.code())
+        request,
+        code,
+        lambda: services.room_set_secret(room_code=code, user=request.user, secret=form.code()),
+        extra=kept,
     )
 
 

@@ -1,11 +1,13 @@
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters, serializers
 
-from games.models import Room
+from games.models import Player, Room
 
 # "true"/"false" only: django-filter's BooleanFilter silently ignores
 # anything else, and an ignored filter is a wrong answer, not a 400.
@@ -42,7 +44,10 @@ class RoomFilter(django_filters.FilterSet):
         form = NoBlankChoicesForm
 
     def filter_joinable(self, queryset, name, value):
-        joinable = Q(status=Room.Status.WAITING, player_count__lt=F("max_players"))
+        # A count of its own (a subquery), whatever other filters join players.
+        seats = Player.objects.filter(room=OuterRef("pk")).order_by().values("room").annotate(n=Count("pk"))
+        queryset = queryset.annotate(seats_taken=Coalesce(Subquery(seats.values("n")), 0))
+        joinable = Q(status=Room.Status.WAITING, seats_taken__lt=F("max_players"))
         return queryset.filter(joinable) if value else queryset.exclude(joinable)
 
     def filter_mine(self, queryset, name, value):
@@ -56,6 +61,15 @@ class RoomFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(code__iexact=value) | Q(owner__username__icontains=value)
         )
+
+
+class RoomFilterBackend(DjangoFilterBackend):
+    """RoomFilter, built only when the request names one of its filters (building it costs a form class)."""
+
+    def filter_queryset(self, request, queryset, view):
+        if not any(name in request.query_params for name in RoomFilter.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class StrictOrderingFilter(filters.OrderingFilter):

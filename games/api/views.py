@@ -1,6 +1,5 @@
 """REST doors: validate, call one service or selector, serialise per viewer."""
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -14,8 +13,9 @@ from config.api.fields import EmptySerializer
 from config.api.responses import E400, E404, E429, body, errors
 from config.api.throttling import GuessThrottle
 from games import analysis, daily, matchmaking, ratings, selectors, services
+from games.api import room_list
 from games.api import serializers as s
-from games.api.filters import RoomFilter, StrictOrderingFilter
+from games.api.filters import RoomFilter, RoomFilterBackend, StrictOrderingFilter
 from games.api.pagination import StrictCursorPagination
 from games.exceptions import InvalidMove
 from games.models import MatchTicket
@@ -64,12 +64,17 @@ class RoomViewSet(
     # room's own 404, never a fall-through to no route.
     lookup_value_regex = "[^/]+"
     pagination_class = RoomPagination
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    filter_backends = [RoomFilterBackend, StrictOrderingFilter]
     ordering_fields = ["created_at", "name"]
     filterset_class = RoomFilter
 
     def get_queryset(self):
-        return selectors.room_list_visible(user=self.request.user)
+        return selectors.room_keys_visible(user=self.request.user)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        assert page is not None  # RoomPagination always pages
+        return self.get_paginated_response(room_list.render_page(page, user=request.user))
 
     def get_object(self):
         return selectors.room_get_for_viewer(room_code=self.kwargs["code"], user=self.request.user)

@@ -11,6 +11,7 @@ untouched.
 
 import html
 import json
+import re
 from html.parser import HTMLParser
 
 from django.test import Client
@@ -159,6 +160,16 @@ def section(content: str, start: str, end: str) -> str:
     """The part of a page from the first `start` to the next `end`."""
     begin = content.index(start)
     return content[begin : content.index(end, begin)]
+
+
+def selected_pegs(response, form_id: str) -> list[str | None]:
+    """The colour each select of a code form (guess-form, secret-form) shows; None: the empty option."""
+    form = section(response.content.decode(), f'id="{form_id}"', "</form>")
+    chosen = []
+    for select in form.split("<select ")[1:]:
+        found = re.search(r'<option value="(\d+)"[^>]* selected>', select.split("</select>")[0])
+        chosen.append(found.group(1) if found else None)
+    return chosen
 
 
 def hx_csrf(response) -> str:

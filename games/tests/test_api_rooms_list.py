@@ -70,6 +70,20 @@ def test_list_joinable_shows_only_waiting_rooms_with_a_free_seat(alice_api, race
     assert set(codes(alice_api.get(ROOMS, {"joinable": "true"}))) == {race, open_coop}
 
 
+def test_list_joinable_counts_every_seat_with_mine_and_search_beside_it(alice_api, bob_api, race, duel):
+    """A full room is not joinable whichever filters join the players table beside it (bob plays in all)."""
+    open_duel = create(bob_api, mode="duel")["code"]  # bob alone: a free seat
+    cases = [  # extra filters, joinable rooms, full or started rooms
+        ({}, {race, open_duel}, {duel}),
+        ({"mine": "true"}, {race, open_duel}, {duel}),
+        ({"search": "bob"}, {open_duel}, set()),  # bob owns only that one
+        ({"mine": "true", "search": "alice"}, {race}, {duel}),
+    ]
+    for extra, joinable, not_joinable in cases:
+        assert set(codes(bob_api.get(ROOMS, {"joinable": "true", **extra}))) == joinable, extra
+        assert set(codes(bob_api.get(ROOMS, {"joinable": "false", **extra}))) == not_joinable, extra
+
+
 @pytest.mark.parametrize("term", ["friday", "FRIDAY RACE"], ids=["part", "whole-other-case"])
 def test_list_search_matches_name(alice_api, race, solo, term):
     assert codes(alice_api.get(ROOMS, {"search": term})) == [race]

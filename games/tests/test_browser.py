@@ -8,7 +8,10 @@ through the real pages.
 - A race between two browser contexts: each sees the other's progress appear
   without a reload (the /ws/rooms/{code}/html/ socket), the rival's colours
   hidden until the end, then every colour and the secret.
-- A solo game played with the keyboard alone (digits, Backspace, Enter).
+- A solo game played with the mouse alone (palette colours fill holes, a
+  filled hole clears by a click, a colour dragged onto a hole sets it), and
+  one with the keyboard alone (digits, Backspace, Enter); each new row and
+  the finish is read out by the page's polite live region.
 - A solo game with JavaScript disabled: every step a plain form post and a
   full page load.
 
@@ -34,9 +37,9 @@ import pytest
 from django.conf import global_settings, settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from games import rules
-from games.boards import colours
-from games.tests.factories import secret_of, wrong_guess
+from games import rules, services
+from games.boards import PALETTE, colours
+from games.tests.factories import fresh, secret_of, wrong_guess
 from games.tests.servers import LiveServer, live_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
@@ -274,16 +277,49 @@ def wait_until_true(page: Page, expression: str, timeout_ms: int = WAIT_MS) -> N
         page.wait_for_timeout(25)
 
 
+def hole_label(i: int, colour: int | None) -> str:
+    """A hole's accessible name (board.js): "Peg 2: 3 green, press to clear", or "Peg 2: empty"."""
+    if colour is None:
+        return f"Peg {i + 1}: empty"
+    peg = colours(len(PALETTE))[colour]
+    return f"Peg {i + 1}: {peg['number']} {peg['name']}, press to clear"
+
+
+def expect_picked(form, code: list[int | None]) -> None:
+    """Each hole shows its colour (or is empty), and the hidden select the form posts agrees."""
+    for i, colour in enumerate(code):
+        expect(form.locator(f"select[name=peg_{i}]")).to_have_value("" if colour is None else str(colour))
+        hole = form.locator(f".code-holes button[data-hole='{i}']")
+        expect(hole).to_have_attribute("aria-label", hole_label(i, colour))
+        if colour is None:
+            expect(hole).not_to_have_class(re.compile(r"\bpeg\b"))
+        else:
+            expect(hole).to_have_class(re.compile(rf"\bpeg c{colour}\b"))
+
+
+def palette_click(page: Page, colour: int, form: str = "#guess-form") -> None:
+    page.locator(f"{form} .palette button[data-colour='{colour}']").click()
+
+
 def click_guess(page: Page, code: list[int]) -> None:
     """Pick with the palette buttons (mouse), then press the Guess button (an htmx post)."""
     form = page.locator("#guess-form")
     for colour in code:
-        form.locator(f".palette button[data-colour='{colour}']").click()
-    for i, colour in enumerate(code):
-        expect(form.locator(f"select[name=peg_{i}]")).to_have_value(str(colour))
+        palette_click(page, colour)
+    expect_picked(form, code)
     before = swaps_so_far(page)
     form.locator("button[type=submit]").click()
     wait_settled(page, before)
+
+
+def announced(page: Page):
+    """The page's polite live region (templates/games/room.html), outside the swapped board."""
+    return page.locator("#announcer[aria-live=polite]")
+
+
+def feedback_sentence(secret: list[int], guess: list[int], number: int) -> str:
+    exact, misplaced = rules.score(secret, guess)
+    return f"Guess {number}: {exact} exact, {misplaced} misplaced."
 
 
 def board(page: Page, owner: str):
@@ -386,9 +422,14 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
     secret = secret_of(code)
     a1, b1, b2 = wrong_guess(code, shift=1), wrong_guess(code, shift=2), wrong_guess(code, shift=3)
 
+    # With JS the holes are the form; the selects hold the values out of sight.
+    for page in (alice, bob):
+        expect(page.locator("#guess-form .code-holes")).to_be_visible()
+        expect(page.locator("#guess-form select[name=peg_0]")).to_be_hidden()
     # Bob half-picks a guess; Alice's guess must not wipe it.
-    bob.select_option("#guess-form select[name=peg_0]", str(b1[0]))
+    palette_click(bob, b1[0])
     click_guess(alice, a1)
+    expect(announced(alice)).to_have_text(feedback_sentence(secret, a1, 1))
     expect(board(alice, "alice").locator(".row")).to_have_count(1)
     expect(board(alice, "alice").locator(".row .feedback")).to_have_text(feedback_text(secret, a1))
     expect(board(alice, "alice").locator(".row .pegs .peg")).to_have_text(peg_texts(a1))
@@ -399,15 +440,20 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
     expect(board(bob, "alice").locator(".row .hidden-pegs")).to_have_text("? ? ?")
     expect(board(bob, "alice").locator(".row .feedback")).to_have_text(feedback_text(secret, a1))
     expect(board(bob, "alice").locator(".peg")).to_have_count(0)
-    expect(bob.locator("#guess-form select[name=peg_0]")).to_have_value(str(b1[0]))
+    # Read out to Bob without moving his focus; her colours stay unsaid.
+    expect(announced(bob)).to_have_text("alice made guess 1.")
+    expect_picked(bob.locator("#guess-form"), [b1[0], None, None, None])
 
-    # Bob finishes his pick with the selects and guesses; Alice sees it live.
-    for i, colour in enumerate(b1[1:], start=1):
-        bob.select_option(f"#guess-form select[name=peg_{i}]", str(colour))
+    # Bob finishes his pick and guesses; Alice sees it live.
+    for colour in b1[1:]:
+        palette_click(bob, colour)
+    expect_picked(bob.locator("#guess-form"), b1)
     before = swaps_so_far(bob)
     bob.click("#guess-form button[type=submit]")
     wait_settled(bob, before)
+    expect(announced(bob)).to_have_text(feedback_sentence(secret, b1, 1))
     click_guess(bob, b2)
+    expect(announced(alice)).to_have_text("bob made guess 2.")
     expect(board(bob, "bob").locator(".row .feedback")).to_have_text(
         [feedback_text(secret, b1), feedback_text(secret, b2)]
     )
@@ -416,15 +462,15 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
     expect(board(alice, "bob").locator(".peg")).to_have_count(0)
     for page in (alice, bob):
         expect(page.locator(".secret")).to_have_count(0)
-    # A half-picked guess for the pictures: each picked select shows its colour.
+    # A half-picked guess for the pictures: two holes filled.
     palette = alice.locator("#guess-form .palette")
     for colour in secret[:2]:
         palette.locator(f"button[data-colour='{colour}']").click()
-    expect(alice.locator("#guess-form select.filled")).to_have_count(2)
+    expect(alice.locator("#guess-form .code-holes .peg")).to_have_count(2)
     screenshots(alice, "board-midgame", dark=True)
     palette.locator("button[data-clear]").click()
     palette.locator("button[data-clear]").click()
-    expect(alice.locator("#guess-form select.filled")).to_have_count(0)
+    expect_picked(alice.locator("#guess-form"), [None] * 4)
 
     # Alice cracks it first; the race goes on for Bob, her colours still hidden from him.
     click_guess(alice, secret)
@@ -438,6 +484,12 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
 
     # Bob cracks it too: the race is over and both pages show everything.
     click_guess(bob, secret)
+    expect(announced(bob)).to_have_text(
+        f"{feedback_sentence(secret, secret, 3)} 2nd of 2: solved in 3 of 10. Winner: alice."
+    )
+    expect(announced(alice)).to_have_text(
+        "bob made guess 3: 4 exact, 0 misplaced. 1st of 2: solved in 2 of 10. Winner: alice."
+    )
     rows = {"alice": [a1, secret], "bob": [b1, b2, secret]}
     for page in (alice, bob):
         expect(page.locator("#room-status")).to_have_text("finished")
@@ -460,6 +512,96 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
 
 
 # --- (b) the keyboard alone ----------------------------------------------------------
+
+
+def test_solo_game_with_the_mouse_alone(open_tab, make_server_user):
+    """Issue #12: the guess is built in holes by clicking colours; a click on a filled hole clears it."""
+    make_server_user("erin")
+    tab = open_tab()
+    page = tab.page
+    sign_in(page, "erin")
+    page.click("form[action='/play/quick/'] button[type=submit]")  # htmx post, then HX-Redirect
+    code = room_code(page)
+    wait_socket_open(page)
+    secret = secret_of(code)
+    form = page.locator("#guess-form")
+    holes = form.locator(".code-holes button[data-hole]")
+    rows = page.locator("#boards .row")
+
+    # With JS on, the holes are the form; the selects hold the values out of sight.
+    expect(form.locator(".code-holes")).to_be_visible()
+    expect(holes).to_have_count(4)
+    for i in range(4):
+        expect(form.locator(f"select[name=peg_{i}]")).to_be_hidden()
+    expect_picked(form, [None] * 4)
+
+    first = wrong_guess(code, shift=1)
+    other = next(c for c in range(6) if c != first[1])
+    for colour in (first[0], other, first[2]):
+        palette_click(page, colour)
+    expect_picked(form, [first[0], other, first[2], None])
+    # A filled hole clears by a click; the next colour fills the first empty hole.
+    holes.nth(1).click()
+    expect_picked(form, [first[0], None, first[2], None])
+    # Guess with holes empty: nothing is sent, the page says why and points at the first empty hole.
+    form.locator("button[type=submit]").click()
+    expect(announced(page)).to_have_text("Pick a colour for every peg.")
+    expect(holes.nth(1)).to_be_focused()
+    palette_click(page, first[1])
+    expect_picked(form, [first[0], first[1], first[2], None])
+    palette_click(page, first[3])
+    expect_picked(form, first)
+    expect(rows).to_have_count(0)
+    before = swaps_so_far(page)
+    form.locator("button[type=submit]").click()
+    wait_settled(page, before)
+    expect(rows).to_have_count(1)
+    expect(rows.nth(0).locator(".feedback")).to_have_text(feedback_text(secret, first))
+    expect(rows.nth(0).locator(".peg")).to_have_text(peg_texts(first))
+    expect(announced(page)).to_have_text(feedback_sentence(secret, first, 1))
+    expect_picked(form, [None] * 4)  # the next row starts empty
+
+    # A colour dragged onto a hole sets that hole (pointer only; clicks do the same).
+    form.locator(f".palette button[data-colour='{secret[2]}']").drag_to(holes.nth(2))
+    expect_picked(form, [None, None, secret[2], None])
+    for colour in (secret[0], secret[1], secret[3]):
+        palette_click(page, colour)
+    expect_picked(form, secret)
+    before = swaps_so_far(page)
+    form.locator("button[type=submit]").click()
+    wait_settled(page, before)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).locator(".feedback")).to_have_text("4 ● 0 ○")
+    expect(page.locator("#room-status")).to_have_text("finished")
+    expect(page.locator(".finish")).to_have_text("Solved in 2 of 10")
+    expect(announced(page)).to_have_text("Guess 2: 4 exact, 0 misplaced. Solved in 2 of 10. Winner: erin.")
+    expect(page.locator("#guess-form")).to_have_count(0)
+    assert_no_errors(tab)
+
+
+def test_duel_codemaker_sets_the_secret_in_the_holes(open_tab, make_server_user):
+    """The secret form is the same holes and palette as the guess form."""
+    alice = make_server_user("alice")
+    room = services.room_create(user=alice, mode="duel")
+    tab = open_tab()
+    page = tab.page
+    sign_in(page, "alice")
+    page.goto(f"/rooms/{room.code}/")
+    wait_socket_open(page)
+    form = page.locator("#secret-form")
+    expect(form.locator(".code-holes")).to_be_visible()
+    expect(form.locator("select[name=peg_0]")).to_be_hidden()
+    for colour in (3, 2, 1, 0):
+        palette_click(page, colour, "#secret-form")
+    form.locator(".code-holes button[data-hole='0']").click()
+    expect_picked(form, [None, 2, 1, 0])
+    palette_click(page, 5, "#secret-form")
+    expect_picked(form, [5, 2, 1, 0])
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".secret .peg")).to_have_text(peg_texts([5, 2, 1, 0]))
+    expect(page.locator("#secret-form")).to_have_count(0)
+    assert fresh(room).secret == [5, 2, 1, 0]
+    assert_no_errors(tab)
 
 
 def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
@@ -512,6 +654,7 @@ def test_solo_game_with_the_keyboard_alone(open_tab, make_server_user):
     expect(rows.nth(0).locator(".peg")).to_have_text(peg_texts(first))
     expect(page.locator("#remaining")).to_have_text("9")
     expect(page.locator(".secret")).to_have_count(0)
+    expect(announced(page)).to_have_text(feedback_sentence(secret, first, 1))
 
     type_guess(second)
     expect(rows).to_have_count(2)
@@ -640,7 +783,10 @@ def test_solo_game_without_javascript(open_tab, make_server_user):
     sign_in(page, "dave")
     post("form[action='/play/quick/'] button[type=submit]")
     code = room_code(page)
-    expect(page.locator("#guess-form .palette")).to_be_hidden()  # the JS palette stays hidden
+    expect(page.locator("#guess-form .palette")).to_be_hidden()  # the JS palette and holes stay hidden
+    expect(page.locator("#guess-form .code-holes")).to_be_hidden()
+    for i in range(4):
+        expect(page.locator(f"#guess-form select[name=peg_{i}]")).to_be_visible()
     secret = secret_of(code)
     rows = page.locator("#boards .row")
 

@@ -206,6 +206,30 @@ def _check_deploy(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.parametrize(
+    "path", ["/", "/accounts/login/", "/api/redoc/", "/api/v1/leaderboard/", "/no-such-page/", "/static/x"]
+)
+def test_the_policy_built_once_is_the_header_django_csp_builds(client, settings, path):
+    """config.policy's built-once header is django-csp's own, per-view updates (ReDoc's) included."""
+    ours = client.get(path).headers.get("Content-Security-Policy")
+    settings.MIDDLEWARE = [
+        "csp.middleware.CSPMiddleware" if m == "config.policy.CSPMiddleware" else m
+        for m in settings.MIDDLEWARE
+    ]
+    theirs = client.get(path).headers.get("Content-Security-Policy")
+    assert ours and ours == theirs
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.MIDDLEWARE = [
+        "config.policy.CSPMiddleware" if m == "csp.middleware.CSPMiddleware" else m
+        for m in settings.MIDDLEWARE
+    ]
+    assert client.get(path).headers.get("Content-Security-Policy") == (
+        "default-src 'none'"
+        if path != "/api/redoc/"
+        else "default-src 'none'; style-src 'unsafe-inline'; worker-src blob:"
+    )
+
+
 def test_check_deploy_is_clean_behind_a_tls_proxy():
     result = _check_deploy(BEHIND_TLS_PROXY="1")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,10 +3,21 @@
 import pytest
 from django.test import Client
 
-from games import services
+from games import rules, services
 from games.models import Guess
 from games.tests.factories import make_room, secret_of, solve, wrong_guess
-from games.tests.pages import HTMX, board_url, browser, hx_csrf, is_partial, page, pegs, refused
+from games.tests.pages import (
+    HTMX,
+    board_url,
+    browser,
+    hx_csrf,
+    is_partial,
+    page,
+    pegs,
+    refused,
+    section,
+    selected_pegs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +125,58 @@ def test_anonymous_guess_redirects_to_sign_in(alice):
 
 def test_guess_in_an_unknown_room_is_404(as_alice):
     assert as_alice.post("/rooms/ZZZZZZ/guess/", pegs([0, 1, 2, 3])).status_code == 404
+
+
+# --- the form's two faces: selects without JS, holes with it ---------------------------
+
+
+def test_the_guess_form_posts_selects_and_carries_the_holes_board_js_shows(as_alice, alice):
+    room = services.room_create(user=alice, mode="solo")
+    response = as_alice.get(board_url(room))
+    form = page(response).form(f"/rooms/{room.code}/guess/")
+    # Without JS the selects are the form: one per peg, every colour an option.
+    assert sorted(form["selects"]) == ["peg_0", "peg_1", "peg_2", "peg_3"]
+    assert [value for value, _ in form["selects"]["peg_0"]] == ["", "0", "1", "2", "3", "4", "5"]
+    content = response.content.decode()
+    holes = section(content, '<div class="code-holes"', "</div>")
+    assert 'role="group"' in holes and " hidden>" in holes  # board.js shows them
+    for n in range(4):
+        assert (
+            f'<button type="button" class="hole" data-hole="{n}" aria-label="Peg {n + 1}: empty"></button>'
+            in holes
+        )
+    assert 'id="announcer"' in content and 'aria-live="polite"' in content and 'data-me="alice"' in content
+
+
+def test_each_row_carries_its_feedback_for_the_page_to_read_out(as_alice, alice):
+    room = services.room_create(user=alice, mode="solo")
+    guess = wrong_guess(room)
+    exact, misplaced = rules.score(room.secret, guess)
+    response = as_alice.post(board_url(room, "guess/"), pegs(guess), headers=HTMX)
+    assert (
+        f'class="row" data-number="1" data-username="alice" data-exact="{exact}" data-misplaced="{misplaced}"'
+        in response.content.decode()
+    )
+
+
+# --- a refused move keeps its pegs ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"peg_0": "2", "peg_1": "5", "peg_3": "0"}, {"peg_0": "2", "peg_1": "5", "peg_2": "99", "peg_3": "0"}],
+    ids=["missing-peg", "colour-out-of-range"],
+)
+def test_a_refused_guess_keeps_the_pegs_that_were_picked(as_alice, alice, data):
+    room = services.room_create(user=alice, mode="solo")
+    response = as_alice.post(board_url(room, "guess/"), data, headers=HTMX)
+    assert response.status_code == 400
+    assert selected_pegs(response, "guess-form") == ["2", "5", None, "0"]
+
+
+def test_a_guess_the_rules_refuse_keeps_its_pegs(as_alice, alice):
+    room = services.room_create(user=alice, mode="solo", allow_duplicates=False)
+    response = as_alice.post(board_url(room, "guess/"), pegs([1, 1, 2, 3]))
+    assert response.status_code == 400
+    assert 'id="board-error"' in response.content.decode()
+    assert selected_pegs(response, "guess-form") == ["1", "1", "2", "3"]

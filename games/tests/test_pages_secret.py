@@ -4,7 +4,17 @@ import pytest
 
 from games import services
 from games.tests.factories import fresh, make_room
-from games.tests.pages import HTMX, board_url, browser, hx_csrf, is_partial, page, pegs, refused
+from games.tests.pages import (
+    HTMX,
+    board_url,
+    browser,
+    hx_csrf,
+    is_partial,
+    page,
+    pegs,
+    refused,
+    selected_pegs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +69,20 @@ def test_refused_secret_rerenders_the_board_with_its_status(alice, bob, case, he
     options = {**options, "join": [users[name] for name in options.get("join", [])]}
     room = make_room(alice, "duel", **options)
     refused(browser(users[poster]), room, "secret/", data, headers=headers, status=status, message=message)
+
+
+def test_the_secret_form_has_the_holes_board_js_shows(as_alice, alice):
+    room = services.room_create(user=alice, mode="duel")
+    content = as_alice.get(board_url(room)).content.decode()
+    form = content[
+        content.index('id="secret-form"') : content.index("</form>", content.index('id="secret-form"'))
+    ]
+    assert 'aria-label="Your secret: press a filled peg to clear it" hidden>' in form
+    assert form.count('class="hole" data-hole=') == 4
+
+
+def test_an_incomplete_secret_keeps_the_pegs_that_were_picked(as_alice, alice):
+    room = services.room_create(user=alice, mode="duel")
+    response = as_alice.post(board_url(room, "secret/"), {"peg_0": "3", "peg_2": "1"}, headers=HTMX)
+    assert response.status_code == 400
+    assert selected_pegs(response, "secret-form") == ["3", None, "1", None]
