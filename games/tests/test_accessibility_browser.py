@@ -14,11 +14,16 @@ axe is injected with `page.evaluate` (axe-playwright-python), which the
 DevTools protocol runs outside the site's Content-Security-Policy, so the
 pages are checked under the policy they are served with.
 
+axe leaves the pegs' numbers to a person (they have a text shadow), so a
+test of its own measures each peg's number against its colour and its edge
+against the page, with the WCAG formula, in both themes.
+
 Chromium also reads the web app manifest and is asked, through the same
 protocol, why it could not install the site: it finds no reason.
 """
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -311,3 +316,77 @@ def test_chromium_finds_the_site_installable(browser, server, tmp_path):  # noqa
         assert errors == [], errors
     finally:
         context.close()
+
+
+# Every peg on the page: its number's colour, its own colour, its ring, and the colour around it.
+PEG_COLOURS = """
+Array.from(document.querySelectorAll(".peg")).filter((peg) => peg.offsetParent !== null).map((peg) => {
+  let around = peg.parentElement;
+  while (around && /rgba\\(.*, 0\\)|transparent/.test(getComputedStyle(around).backgroundColor)) {
+    around = around.parentElement;
+  }
+  const style = getComputedStyle(peg);
+  return {
+    peg: peg.outerHTML.slice(0, 80),
+    text: style.color,
+    fill: style.backgroundColor,
+    ring: style.borderTopColor,
+    around: around ? getComputedStyle(around).backgroundColor : "rgb(255, 255, 255)",
+  };
+})
+"""
+
+
+def rgba(css: str) -> tuple[float, float, float, float]:
+    """A computed colour, "rgb(r, g, b)" or "rgba(r, g, b, a)"."""
+    r, g, b, *alpha = (float(n) for n in re.findall(r"[\d.]+", css))
+    return r, g, b, alpha[0] if alpha else 1.0
+
+
+def over(top: str, below: str) -> str:
+    """`top` (maybe translucent) painted over the opaque `below`, as rgb()."""
+    *fg, alpha = rgba(top)
+    bg = rgba(below)[:3]
+    return "rgb({}, {}, {})".format(*(alpha * f + (1 - alpha) * b for f, b in zip(fg, bg, strict=True)))
+
+
+def luminance(css: str) -> float:
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    r, g, b, _ = rgba(css)
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_every_peg_number_and_edge_meets_contrast(open_tab, make_server_user):  # noqa: F811
+    """WCAG AA where axe leaves it to a person (the numbers have a text shadow): on the ten-colour board
+    with blue, purple and black picked into the holes, each peg's number is 4.5:1 on its colour, and the
+    peg stands 3:1 off what is around it by its ring or its colour (1.4.11), in light and dark."""
+    visit = _ten_colours(make_server_user)
+    page = open_tab().page
+    sign_in(page, visit.user)
+    page.goto(visit.path)
+    settle(page)
+    for colour in visit.pick:
+        page.locator(f"#guess-form .palette button[data-colour='{colour}']").click()
+    failures = []
+    for scheme in SCHEMES:
+        page.emulate_media(color_scheme=scheme)
+        pegs = page.evaluate(PEG_COLOURS)
+        # The palette's ten, three rows of four and the three picked into the holes.
+        assert len(pegs) >= 25, pegs
+        for peg in pegs:
+            text = contrast(peg["text"], peg["fill"])
+            ring = contrast(over(peg["ring"], peg["fill"]), peg["around"])
+            fill = contrast(peg["fill"], peg["around"])
+            if text < 4.5 or max(ring, fill) < 3:
+                failures.append(
+                    f"{scheme}: number {text:.2f}:1, ring {ring:.2f}:1, colour {fill:.2f}:1 on {peg}"
+                )
+    assert not failures, "\n".join(failures)
