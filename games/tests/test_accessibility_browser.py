@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -57,12 +58,13 @@ WIDTHS = {"desktop": DESKTOP, "phone": PHONE}
 SUMMARY_DIR = settings.BASE_DIR / "var" / "accessibility"
 AXE = Axe()
 
-# page name -> scheme -> width -> {impact: count}; written once the module ends.
-SUMMARY: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
-# The same, for what axe could not decide and leaves to a person ("incomplete"): rule -> nodes.
-REVIEW: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
-# page name -> rule -> what axe said of each node it left to a person (light, desktop).
-REVIEW_NODES: dict[str, dict[str, list[str]]] = {}
+# Each page's counts go to a file of its own (pytest-xdist may share the pages between
+# workers); the summary is made from them whenever a worker finishes the module.
+PAGE_RESULTS = SUMMARY_DIR / "pages"
+
+
+def result_file(name: str) -> Path:
+    return PAGE_RESULTS / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".json")
 
 
 def describe(violation: dict) -> str:
@@ -86,52 +88,62 @@ def check(page: Page, name: str) -> None:
     """axe in each scheme and width; record the counts, fail on any serious or critical violation."""
     settle(page)
     failures: list[str] = []
-    SUMMARY[name], REVIEW[name] = {}, {}
+    # scheme -> width -> {impact: count}, and -> {rule: nodes} for what axe left to a person.
+    found: dict[str, dict[str, dict[str, int]]] = {}
+    review: dict[str, dict[str, dict[str, int]]] = {}
+    review_nodes: dict[str, set[str]] = {}  # rule -> what axe said of each node, in any scheme or width
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme)
         assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
-        SUMMARY[name][scheme], REVIEW[name][scheme] = {}, {}
+        found[scheme], review[scheme] = {}, {}
         for width, viewport in WIDTHS.items():
             page.set_viewport_size(viewport)
             results = AXE.run(page, options={"resultTypes": ["violations", "incomplete"]}).response
             violations = results["violations"]
             counts = Counter(v["impact"] for v in violations)
-            SUMMARY[name][scheme][width] = {impact: counts[impact] for impact in IMPACTS}
-            review = REVIEW[name][scheme][width] = {r["id"]: len(r["nodes"]) for r in results["incomplete"]}
-            if (scheme, width) == ("light", "desktop"):
-                REVIEW_NODES[name] = {
-                    r["id"]: [node_note(node) for node in r["nodes"]] for r in results["incomplete"]
-                }
+            found[scheme][width] = {impact: counts[impact] for impact in IMPACTS}
+            review[scheme][width] = {r["id"]: len(r["nodes"]) for r in results["incomplete"]}
+            for rule in results["incomplete"]:
+                review_nodes.setdefault(rule["id"], set()).update(node_note(node) for node in rule["nodes"])
             print(
                 f"[axe] {name} {scheme} {width}: "
                 + ", ".join(f"{counts[i]} {i}" for i in IMPACTS)
-                + f"; to review by hand: {review or 'none'}"
+                + f"; to review by hand: {review[scheme][width] or 'none'}"
             )
             failures += [f"{scheme}/{width}: {describe(v)}" for v in violations if v["impact"] in FAILING]
+            # WCAG 1.4.10 (reflow): no sideways scrolling on a phone.
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > viewport["width"]:
+                failures.append(f"{scheme}/{width}: the page is {wide} px wide at {viewport['width']} px")
     page.emulate_media(color_scheme="light")
     page.set_viewport_size(DESKTOP)
+    PAGE_RESULTS.mkdir(parents=True, exist_ok=True)
+    nodes = {rule: sorted(notes) for rule, notes in review_nodes.items()}
+    record = {"page": name, "violations": found, "incomplete": review, "incomplete_nodes": nodes}
+    result_file(name).write_text(json.dumps(record, indent=2) + "\n")
     assert not failures, f"serious or critical axe violations on {name} ({page.url}):\n" + "\n".join(failures)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def write_summary():
+    """var/accessibility/axe-summary.json and .md, from the latest result of each page checked."""
     yield
-    if not SUMMARY:
+    records = [json.loads(result_file(name).read_text()) for name in PAGES if result_file(name).exists()]
+    if not records:
         return
-    SUMMARY_DIR.mkdir(parents=True, exist_ok=True)
-    summary = {"violations": SUMMARY, "incomplete": REVIEW, "incomplete_nodes": REVIEW_NODES}
-    (SUMMARY_DIR / "axe-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (SUMMARY_DIR / "axe-summary.json").write_text(json.dumps(records, indent=2) + "\n")
     lines = [
         "| page | light desktop | light phone | dark desktop | dark phone |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for name, by_scheme in SUMMARY.items():
+    for record in records:
+        by_scheme = record["violations"]
         cells = [
             "/".join(str(by_scheme[scheme][width][impact]) for impact in IMPACTS)
             for scheme in SCHEMES
             for width in WIDTHS
         ]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {record['page']} | " + " | ".join(cells) + " |")
     table = "\n".join(lines) + "\n\n(critical/serious/moderate/minor)\n"
     (SUMMARY_DIR / "axe-summary.md").write_text(table)
     print("\n" + table)
@@ -248,7 +260,16 @@ def _daily(make_user) -> Visit:
 
 
 def _leaderboard(make_user) -> Visit:
+    make_room(make_user("alice"), "quick", "finished", wrong_guesses=1)
     return Visit("/leaderboard/")
+
+
+def _leaderboard_ratings(make_user) -> Visit:
+    return Visit("/leaderboard/?board=race")
+
+
+def _leaderboard_daily(make_user) -> Visit:
+    return Visit("/leaderboard/?board=daily")
 
 
 PAGES: dict[str, Callable] = {
@@ -267,6 +288,8 @@ PAGES: dict[str, Callable] = {
     "sign up": _sign_up,
     "daily": _daily,
     "leaderboard": _leaderboard,
+    "leaderboard, race ratings": _leaderboard_ratings,
+    "leaderboard, today's daily": _leaderboard_daily,
     "claim (guest)": _claim,
     "find an opponent (searching)": _match_searching,
     "password change": _password_change,
