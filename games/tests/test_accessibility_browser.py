@@ -18,6 +18,8 @@ axe leaves the pegs' numbers to a person (they have a text shadow), so a
 test of its own measures each peg's number against its colour and its edge
 against the page, with the WCAG formula, in both themes.
 
+Another tabs through the lobby and a board and measures each focus ring.
+
 Chromium also reads the web app manifest and is asked, through the same
 protocol, why it could not install the site: it finds no reason.
 """
@@ -412,4 +414,52 @@ def test_every_peg_number_and_edge_meets_contrast(open_tab, make_server_user):  
                 failures.append(
                     f"{scheme}: number {text:.2f}:1, ring {ring:.2f}:1, colour {fill:.2f}:1 on {peg}"
                 )
+    assert not failures, "\n".join(failures)
+
+
+# The focused element's outline, and the colour around it (where the outline, offset outside, is drawn).
+FOCUS_RING = """
+(() => {
+  const focused = document.activeElement;
+  let around = focused.parentElement;
+  while (around && /rgba\\(.*, 0\\)|transparent/.test(getComputedStyle(around).backgroundColor)) {
+    around = around.parentElement;
+  }
+  const style = getComputedStyle(focused);
+  return {
+    element: focused.outerHTML.slice(0, 80),
+    visible: focused.matches(":focus-visible"),
+    style: style.outlineStyle,
+    width: parseFloat(style.outlineWidth),
+    colour: style.outlineColor,
+    around: around ? getComputedStyle(around).backgroundColor : "rgb(255, 255, 255)",
+  };
+})()
+"""
+
+
+def test_the_focus_ring_shows_at_3_to_1_on_every_control(open_tab, make_server_user):  # noqa: F811
+    """Tab through the lobby and a board mid-game: each control shows a 2 px or wider outline at
+    3:1 on what is around it (WCAG 2.4.7 and 1.4.11), in light and dark."""
+    room = make_room(make_server_user("alice"), "quick", wrong_guesses=2)
+    page = open_tab().page
+    sign_in(page, "alice")
+    failures, seen = [], 0
+    for path in ("/", f"/rooms/{room.code}/"):
+        page.goto(path)
+        settle(page)
+        for scheme in SCHEMES:
+            page.emulate_media(color_scheme=scheme)
+            page.locator("body").focus()
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+            for _ in range(40):
+                page.keyboard.press("Tab")
+                ring = page.evaluate(FOCUS_RING)
+                if ring["element"].startswith("<body"):
+                    break
+                seen += 1
+                ratio = contrast(over(ring["colour"], ring["around"]), ring["around"])
+                if not ring["visible"] or ring["style"] == "none" or ring["width"] < 2 or ratio < 3:
+                    failures.append(f"{path} {scheme}: {ratio:.2f}:1 {ring}")
+    assert seen > 40, seen
     assert not failures, "\n".join(failures)
