@@ -223,6 +223,14 @@ def room_code(page: Page) -> str:
     return page.locator("#live").get_attribute("data-room")
 
 
+def play_now(page: Page) -> str:
+    """A visitor's one click on the home page: a guest and a started board; its room code."""
+    page.goto("/")
+    with page.expect_navigation():
+        page.click("form[action='/play/now/'] button[type=submit]")
+    return room_code(page)
+
+
 def peg_texts(code: list[int], colors: int = 6) -> list[str]:
     """How pegs.html reads: symbol, number, then the colour's name for screen readers."""
     palette = colours(colors)
@@ -730,10 +738,7 @@ def test_a_visitor_plays_as_a_guest_then_replays_the_game_with_the_arrow_keys(op
     """SPEC §7 and §9: one click to a board, no sign-up; the finished board's analysis and replay."""
     tab = open_tab()
     page = tab.page
-    page.goto("/")
-    with page.expect_navigation():
-        page.click("form[action='/play/now/'] button[type=submit]")
-    code = room_code(page)
+    code = play_now(page)
     expect(page.locator(".guest-note")).to_contain_text("Keep your games: create an account")
     expect(page.locator("header.site nav")).to_contain_text("guest-")
     wait_socket_open(page)
