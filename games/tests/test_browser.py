@@ -445,7 +445,7 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
     # Bob's page, never reloaded: Alice's progress, her colours hidden.
     expect(player(bob, "alice").locator(".progress")).to_have_text("1 guess")
     expect(board(bob, "alice").locator(".row")).to_have_count(1)
-    expect(board(bob, "alice").locator(".row .hidden-pegs")).to_have_text("? ? ?")
+    expect(board(bob, "alice").locator(".row .hidden-pegs .secret-hole")).to_have_text(["?"] * 4)
     expect(board(bob, "alice").locator(".row .feedback")).to_have_text(feedback_text(secret, a1))
     expect(board(bob, "alice").locator(".peg")).to_have_count(0)
     # Read out to Bob without moving his focus; her colours stay unsaid.
@@ -466,7 +466,8 @@ def test_race_between_two_browsers_updates_live(open_tab, make_server_user, docs
         [feedback_text(secret, b1), feedback_text(secret, b2)]
     )
     expect(player(alice, "bob").locator(".progress")).to_have_text("2 guesses")
-    expect(board(alice, "bob").locator(".row .hidden-pegs")).to_have_text(["? ? ?", "? ? ?"])
+    expect(board(alice, "bob").locator(".row .hidden-pegs")).to_have_count(2)
+    expect(board(alice, "bob").locator(".row .hidden-pegs .secret-hole")).to_have_count(8)  # a hole per peg
     expect(board(alice, "bob").locator(".peg")).to_have_count(0)
     for page in (alice, bob):
         expect(page.locator(".secret")).to_have_count(0)
