@@ -6,5 +6,5 @@ class GamesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The room list's renames listener, connected in every process (not only where URLs load).
-        from games.api import room_list  # noqa: F401
+        # The renames listener of the kept renderings (games/kept.py), connected in every process.
+        from games import kept  # noqa: F401

@@ -9,7 +9,7 @@ socket and REST send.
 from dataclasses import dataclass, field
 from typing import Any
 
-from games import selectors, visibility
+from games import kept, selectors, visibility
 from games.api import serializers as s
 from games.models import Player, Room
 
@@ -47,16 +47,46 @@ class RoomSnapshot:
     views: dict = field(default_factory=dict, compare=False, repr=False)
 
 
+# Snapshots by games.kept.key: a room's board is the same until its next event.
+_kept_snapshots: kept.Kept[RoomSnapshot] = kept.Kept(1024)
+
+
 def room_snapshot(room_code: str) -> RoomSnapshot | None:
-    """Read the room (with players and rematches), its guesses and recent chat: five queries; None if no such room."""
+    """Read the room (with players and rematches), its guesses and recent chat: five queries; None if no such room.
+
+    Kept for room_snapshot_current (games/kept.py).
+    """
+    return _read_snapshot(room_code, kept.generation())
+
+
+def room_snapshot_current(room_code: str) -> RoomSnapshot | None:
+    """The room as it is now: one query (its version) when this process has read it at that version, else
+    room_snapshot's five. None if no such room."""
+    generation = kept.generation()
+    if generation is not None:
+        current = selectors.room_key(room_code=room_code)
+        if current is None:
+            return None
+        snapshot = _kept_snapshots.get(kept.key(current, generation))
+        if snapshot is not None:
+            return snapshot
+    return _read_snapshot(room_code, generation)
+
+
+def _read_snapshot(room_code: str, generation: int | None) -> RoomSnapshot | None:
+    # `generation` is read before the room: a rename committed in between bumps it after, so a
+    # snapshot with the old name is never kept under the new generation.
     room = selectors.room_get(room_code=room_code)
     if room is None:
         return None
-    return RoomSnapshot(
+    snapshot = RoomSnapshot(
         room=room,
         guesses=selectors.guess_list(room=room),
         chat=selectors.chat_recent(room=room),
     )
+    if generation is not None:
+        _kept_snapshots.put(kept.key(room, generation), snapshot)
+    return snapshot
 
 
 def state_for(snapshot: RoomSnapshot, user) -> dict | None:
@@ -97,7 +127,7 @@ def _viewer_key(room: Room, user: Any) -> int | str | None:
 
 def room_state(room_code: str, user) -> dict | None:
     """The room as this viewer may see it: SPEC §4's `room.state` message."""
-    snapshot = room_snapshot(room_code)
+    snapshot = room_snapshot_current(room_code)
     return state_for(snapshot, user) if snapshot is not None else None
 
 

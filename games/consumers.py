@@ -472,7 +472,7 @@ class _FreshRead:
 
     def read(self, room_code: str) -> boards.RoomSnapshot | None:
         self.started = True
-        return boards.room_snapshot(room_code)
+        return boards.room_snapshot_current(room_code)
 
 
 _fresh_reads: dict[str, _FreshRead] = {}

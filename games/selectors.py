@@ -60,6 +60,12 @@ def room_get(*, room_code: str) -> Room | None:
     return _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
 
 
+def room_key(*, room_code: str) -> Room | None:
+    """The room with only its id, creation time and version (games.kept.key), or None."""
+    rooms = Room.objects.filter(code=rules.normalize_room_code(room_code))
+    return rooms.only("id", "created_at", "version").first()
+
+
 def room_get_for_viewer(*, room_code: str, user: Any) -> Room:
     """The room if this viewer may see it; private rooms 404 for outsiders. Raises RoomNotFound."""
     room = room_get(room_code=room_code)

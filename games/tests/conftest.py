@@ -72,3 +72,15 @@ def solo(alice_api):
     response = post(alice_api, QUICK_PLAY, {})
     assert response.status_code == 201
     return response.json()["code"]
+
+
+@pytest.fixture
+def cache_unreachable(settings):
+    """Django's cache on a Redis port nobody listens on: every call fails at once."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }

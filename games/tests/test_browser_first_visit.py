@@ -23,6 +23,7 @@ from games.tests.test_browser import (  # noqa: F401  (fixtures, used by name)
     click_guess,
     open_tab,
     peg_texts,
+    play_now,
     room_code,
     server,
     swaps_so_far,
@@ -41,10 +42,7 @@ def test_a_visitor_plays_in_one_click_finishes_plays_again_and_keeps_the_account
     tab = open_tab()
     page = tab.page
     started = time.monotonic()
-    page.goto("/")
-    with page.expect_navigation():
-        page.click("form[action='/play/now/'] button[type=submit]")  # the one click
-    code = room_code(page)
+    code = play_now(page)  # opening / and the one click
     wait_socket_open(page)
     first = wrong_guess(code, shift=1)
     click_guess(page, first)
@@ -89,10 +87,7 @@ def test_a_visitor_plays_in_one_click_finishes_plays_again_and_keeps_the_account
 def test_a_guess_on_a_slow_network_shows_it_is_sending_and_is_sent_once(open_tab):  # noqa: F811
     tab = open_tab()
     page = tab.page
-    page.goto("/")
-    with page.expect_navigation():
-        page.click("form[action='/play/now/'] button[type=submit]")
-    code = room_code(page)
+    code = play_now(page)
     wait_socket_open(page)
     guess = wrong_guess(code, shift=1)
     form = page.locator("#guess-form")

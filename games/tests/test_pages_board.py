@@ -89,6 +89,7 @@ def test_race_spectator_sees_progress_but_not_colours(as_carol, alice, bob):
     content = as_carol.get(board_url(room)).content.decode()
     assert content.count('class="row"') == 2
     assert content.count('class="hidden-pegs"') == 2
+    assert content.count('class="hole secret-hole"') == 2 * 4  # a hidden hole per peg of each row
     assert 'class="secret"' not in content
 
 

@@ -37,13 +37,18 @@ async def test_sockets_that_ask_before_the_read_starts_share_it(alice, bob):
     snapshots = await asyncio.wait_for(asyncio.gather(*asks), TIMEOUT)
     assert all(s is snapshots[0] for s in snapshots)
     assert snapshots[0].room.code == room.code
-    # Once it has been read, the next socket gets a read of its own.
-    assert await consumers.fresh_snapshot(room.code) is not snapshots[0]
+    # Once it has been read, the next socket's read is its own: the room's version, and the kept
+    # snapshot while that is unchanged (games/kept.py), a new read once a move has committed.
+    assert await consumers.fresh_snapshot(room.code) is snapshots[0]
+    await db(services.guess_submit)(room_code=room.code, user=bob, guess=wrong_guess(room))
+    newer = await consumers.fresh_snapshot(room.code)
+    assert newer.room.version == snapshots[0].room.version + 1
+    assert [g.player.user.username for g in newer.guesses] == ["bob"]
 
 
 async def test_a_read_that_has_started_is_not_shared_with_a_later_socket(alice, bob, monkeypatch):
     room = await db(make_room)(alice, "race", "playing", join=[bob])
-    read = boards.room_snapshot
+    read = boards.room_snapshot_current
     first_read_done = threading.Event()
     release_first = threading.Event()
 
@@ -54,7 +59,7 @@ async def test_a_read_that_has_started_is_not_shared_with_a_later_socket(alice, 
             release_first.wait(TIMEOUT)
         return snapshot
 
-    monkeypatch.setattr(boards, "room_snapshot", slow_first_read)
+    monkeypatch.setattr(boards, "room_snapshot_current", slow_first_read)
     first = asyncio.ensure_future(consumers.fresh_snapshot(room.code))
     assert await asyncio.to_thread(first_read_done.wait, TIMEOUT)
     # A move commits after the first read, then a second socket subscribes and asks.
