@@ -562,6 +562,9 @@ class Bench:
             )
             self.results.fanout = result
             log(f"  fan-out: {describe_fanout(result)}")
+            # As the idle section: let the layer finish unsubscribing the closed sockets before the
+            # stop, or the shutdown cancels those clean-ups and channels-redis logs each one.
+            self.settle(server)
         finally:
             self.stop(server)
 
