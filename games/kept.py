@@ -5,13 +5,15 @@ bumps `Room.version` (events.record). So a room read with its relations,
 and what is rendered from it, stays right for as long as the room's version
 does: the room list (games/api/room_list.py) and the board's snapshot for
 sockets and pages (games.boards) keep theirs by `key(room)`: the room's id,
-its creation time (SQLite hands a rolled-back insert's id out again), its
-version, and the usernames' generation.
+its code (SQLite hands a rolled-back insert's id out again, never with the
+same random code), its version, and the usernames' generation.
 
 What changes a rendering without an event: a username (a guest claims their
 account, an account is deleted and anonymised, staff rename a user in the
 admin). Those bump the shared generation in Django's cache (Redis when
-REDIS_URL is set, so every process sees it) once committed. Entries also
+REDIS_URL is set, so every process sees it) once committed; a process reads
+it at most every GENERATION_SECONDS (a cache round trip was 8.5 % of a
+socket handshake's CPU), and at once after its own bump. Entries also
 expire after ENTRY_SECONDS, a bound on anything else done behind the
 services' back (a raw SQL fix, a chat line deleted in the admin). With the
 cache unreachable `generation()` is None and callers render afresh.
@@ -21,11 +23,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -34,8 +36,9 @@ logger = logging.getLogger(__name__)
 
 NAMES_KEY = "rooms:names-generation"
 ENTRY_SECONDS = 30.0
+GENERATION_SECONDS = 0.5
 
-Key = tuple[int, datetime, int, int]  # room id, creation time, version, names generation
+Key = tuple[int, str, int, int]  # room id, room code, version, names generation
 V = TypeVar("V")
 
 
@@ -68,25 +71,45 @@ class Kept(Generic[V]):
 
 
 def key(room: Any, generation: int) -> Key:
-    """`room` has pk, created_at and version (a Room, or a row of them)."""
-    return room.pk, room.created_at, room.version, generation
+    """`room` has pk, code and version (a Room, or a RoomKey)."""
+    return room.pk, room.code, room.version, generation
+
+
+# (generation, read at): the last read of the shared generation in this process.
+_last_read: tuple[int, float] | None = None
 
 
 def generation() -> int | None:
-    """The shared generation of usernames; None when the cache cannot be reached."""
+    """The shared generation of usernames (at most GENERATION_SECONDS old); None when the cache cannot
+    be reached."""
+    global _last_read
+    last, now = _last_read, time.monotonic()
+    if last is not None and now - last[1] < GENERATION_SECONDS:
+        return last[0]
     try:
-        return cache.get_or_set(NAMES_KEY, 0, timeout=None)
+        value = cast(int, cache.get_or_set(NAMES_KEY, _fresh_generation, timeout=None))
     except Exception:  # robust: callers render afresh without the cache
         logger.warning("kept renderings: cache unreachable, rendering rooms afresh", exc_info=True)
+        _last_read = None
         return None
+    _last_read = (value, now)
+    return value
+
+
+def _fresh_generation() -> int:
+    # A generation never used before, not 0: a flushed cache (a Redis restart) must not start
+    # again at a value that entries kept before the flush are filed under.
+    return time.time_ns()
 
 
 def names_changed() -> None:
     """A username changed or a user went: every kept rendering is made again (call it once committed)."""
+    global _last_read
+    _last_read = None  # this process sees its own bump at once
     try:
         cache.incr(NAMES_KEY)
-    except ValueError:  # no generation yet: nothing is kept under one
-        cache.set(NAMES_KEY, 1, timeout=None)
+    except ValueError:  # none stored (a new or flushed cache): start afresh
+        cache.set(NAMES_KEY, _fresh_generation(), timeout=None)
     except Exception:  # robust: entries still expire after ENTRY_SECONDS
         logger.warning("kept renderings: could not bump the names generation", exc_info=True)
 
@@ -101,3 +124,10 @@ def _user_saved(sender, instance, created, update_fields=None, **kwargs):
 @receiver(post_delete, sender=get_user_model(), dispatch_uid="kept_user_deleted")
 def _user_deleted(sender, instance, **kwargs):
     transaction.on_commit(names_changed, robust=True)
+
+
+@receiver(setting_changed, dispatch_uid="kept_cache_changed")
+def _cache_changed(setting, **kwargs):
+    global _last_read
+    if setting == "CACHES":  # another cache (tests): its generation is not the one read
+        _last_read = None

@@ -1,15 +1,16 @@
-"""The guess's locking read, compiled once (config.rows explains why and how).
+"""The guess's locking read and a room's version, compiled once (config.rows explains why and how).
 
-Used by `services._lock_room_and_players`; the guess's writes use
-`config.rows.insert`/`update`.
+Used by `services._lock_room_and_players` and `selectors.room_key`; the
+guess's writes use `config.rows.insert`/`update`.
 """
 
 from functools import cache
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from config.rows import columns, converted, quoted
+from config.rows import column, columns, converted, pk_column, quoted
 from games.models import Player, Room
 
 
@@ -63,3 +64,29 @@ def lock_room_and_players(code: str) -> tuple[Room | None, list[Player]]:
         player.user = user_model.from_db(db, user_names, row[p:])
         players.append(player)
     return room, players
+
+
+class RoomKey(NamedTuple):
+    """What games.kept.key needs of a room."""
+
+    pk: int
+    code: str
+    version: int
+
+
+@cache
+def _key_statement(vendor: str) -> str:
+    # Identifiers from the model's metadata, quoted; the code is a parameter.
+    return (
+        f"SELECT {pk_column(Room)}, {column(Room, 'version')} "  # noqa: S608
+        f"FROM {quoted(Room._meta.db_table)} WHERE {column(Room, 'code')} = %s"
+    )
+
+
+def room_key(code: str) -> RoomKey | None:
+    """The room's id and version by its (normalised) code, as `Room.objects.filter(code=code)
+    .only("id", "version").first()` would read them; None if there is no such room."""
+    with connection.cursor() as cursor:
+        cursor.execute(_key_statement(connection.vendor), [code])
+        found = cursor.fetchone()
+    return None if found is None else RoomKey(found[0], code, found[1])

@@ -9,7 +9,7 @@ from django.db.models import Avg, Count, F, Prefetch, Q, QuerySet, Sum
 
 from accounts.models import User
 from config.rows import quoted
-from games import ratings, rules, visibility, wire
+from games import ratings, rows, rules, visibility, wire
 from games.exceptions import RoomNotFound
 from games.models import Guess, Player, Room
 
@@ -46,8 +46,8 @@ def room_list_visible(*, user: Any) -> "QuerySet[WithAnnotations[Room, PlayerCou
 
 
 def room_keys_visible(*, user: Any) -> QuerySet[Room]:
-    """room_list_visible's rooms with only what a page needs to find them: id, version and the orderings."""
-    return _visible(user).only("id", "version", "created_at", "name")
+    """room_list_visible's rooms with only what a page needs to find them: games.kept.key's and the orderings."""
+    return _visible(user).only("id", "code", "version", "created_at", "name")
 
 
 def rooms_by_id(ids: list[int]) -> dict[int, Room]:
@@ -60,10 +60,9 @@ def room_get(*, room_code: str) -> Room | None:
     return _with_relations(Room.objects.filter(code=rules.normalize_room_code(room_code))).first()
 
 
-def room_key(*, room_code: str) -> Room | None:
-    """The room with only its id, creation time and version (games.kept.key), or None."""
-    rooms = Room.objects.filter(code=rules.normalize_room_code(room_code))
-    return rooms.only("id", "created_at", "version").first()
+def room_key(*, room_code: str) -> rows.RoomKey | None:
+    """The room's id, code and version (games.kept.key), or None: one statement, compiled once."""
+    return rows.room_key(rules.normalize_room_code(room_code))
 
 
 def room_get_for_viewer(*, room_code: str, user: Any) -> Room:

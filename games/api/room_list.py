@@ -54,7 +54,7 @@ _kept: kept.Kept[_Rendered] = kept.Kept(MAX_ENTRIES)
 
 
 def render_page(rooms: Sequence[Room], *, user: Any) -> list[dict]:
-    """The page's rooms as RoomSerializer renders them for this viewer; `rooms` carry id, created_at, version."""
+    """The page's rooms as RoomSerializer renders them for this viewer; `rooms` carry id, code and version."""
     generation = kept.generation()
     if generation is None:
         fresh = selectors.rooms_by_id([room.pk for room in rooms])

@@ -5,9 +5,10 @@ shows at once; with the shared cache unreachable every read is fresh.
 """
 
 import pytest
+from django.core.cache import cache
 
 from accounts import services as account_services
-from games import boards, services
+from games import boards, kept, services
 from games.tests.factories import make_room, wrong_guess
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,15 @@ def test_with_the_shared_cache_unreachable_every_read_is_fresh(
     with django_assert_num_queries(5):
         assert boards.room_snapshot_current(room.code) is not first
     assert boards.room_state(room.code, bob)["room"]["code"] == room.code
+
+
+def test_a_flushed_cache_never_brings_back_a_generation_kept_entries_are_filed_under():
+    """A Redis restart empties the cache: the next generation must not be one used before the flush."""
+    before = kept.generation()
+    cache.delete(kept.NAMES_KEY)  # what a flush leaves
+    kept.names_changed()
+    after = kept.generation()
+    assert after is not None and after != before
+    cache.delete(kept.NAMES_KEY)
+    kept._last_read = None  # another process, which never read it
+    assert kept.generation() not in (before, after)

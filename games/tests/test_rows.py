@@ -56,6 +56,13 @@ def test_the_locking_read_of_an_unknown_room_or_one_without_players_is_empty(ali
     assert rows.lock_room_and_players(room.code) == (None, [])
 
 
+def test_a_rooms_key_is_the_id_and_version_the_orm_reads(alice, bob):
+    room = make_room(alice, "race", "playing", join=[bob], wrong_guesses=1)
+    orm = Room.objects.only("id", "version").get(code=room.code)
+    assert rows.room_key(room.code) == (orm.pk, room.code, orm.version)
+    assert rows.room_key("ZZZZZZ") is None
+
+
 def test_an_insert_writes_the_row_the_orm_writes(alice):
     room = services.quick_play(user=alice)
     player = room.players.get()
