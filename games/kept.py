@@ -5,7 +5,7 @@ bumps `Room.version` (events.record). So a room read with its relations,
 and what is rendered from it, stays right for as long as the room's version
 does: the room list (games/api/room_list.py) and the board's snapshot for
 sockets and pages (games.boards) keep theirs by `key(room)`: the room's id,
-its code (SQLite hands a rolled-back insert's id out again, never with the
+its code (SQLite hands a rolled-back insert's id out again, but not with the
 same random code), its version, and the usernames' generation.
 
 What changes a rendering without an event: a username (a guest claims their
