@@ -7,7 +7,6 @@ socket and REST send.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from games import kept, selectors, visibility
 from games.api import serializers as s
@@ -43,7 +42,7 @@ class RoomSnapshot:
     room: Room
     guesses: list
     chat: list[dict]
-    # state_for's answers, by kind of viewer (see _viewer_key).
+    # state_for's answers, by kind of viewer (visibility.viewer_kind); shared, so callers must not change them.
     views: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -94,7 +93,7 @@ def state_for(snapshot: RoomSnapshot, user) -> dict | None:
     room = snapshot.room
     if not visibility.can_see_room(room, user):
         return None
-    key = _viewer_key(room, user)
+    key = visibility.viewer_kind(room, user)
     state = snapshot.views.get(key)
     if state is None:
         context = {"user": user, "room": room}
@@ -107,22 +106,6 @@ def state_for(snapshot: RoomSnapshot, user) -> dict | None:
         }
         snapshot.views[key] = state
     return state
-
-
-def _viewer_key(room: Room, user: Any) -> int | str | None:
-    """Viewers who see a room alike share one key: signed-in outsiders one, anonymous ones another,
-    each player and the owner their own.
-
-    What a viewer sees (games.visibility) and may do (its `actions`) depends
-    only on whether they are a player (their own colours in a race), the
-    owner (a duel's secret), a signed-in outsider (who may join or chat), or
-    anonymous. The answer is shared, so callers must not change it.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if visibility.is_player(room, user) or user.id == room.owner_id:
-        return user.id
-    return "outsider"
 
 
 def room_state(room_code: str, user) -> dict | None:

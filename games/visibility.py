@@ -22,6 +22,21 @@ def is_player(room: Room, user: Any) -> bool:
     return any(p.user_id == user.id for p in room.players.all())
 
 
+def viewer_kind(room: Room, user: Any) -> int | str | None:
+    """Viewers who see a room alike and may do alike share one kind: anonymous ones (None), signed-up
+    outsiders, guest outsiders (who may not chat or join a rated room), and each player and the
+    owner on their own (their user id).
+
+    What a viewer sees and may do (`actions`) depends on nothing else, so what is worked out for
+    one viewer serves every viewer of the same kind (boards.state_for, the REST room list).
+    """
+    if not _signed_in(user):
+        return None
+    if is_player(room, user) or user.id == room.owner_id:
+        return int(user.id)
+    return "guest" if getattr(user, "is_guest", False) else "outsider"
+
+
 def can_see_room(room: Room, user: Any) -> bool:
     """Private rooms exist only for their players (404 for everyone else)."""
     return not room.private or is_player(room, user)

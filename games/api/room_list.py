@@ -31,7 +31,7 @@ class _Rendered:
 
     room: Room
     data: dict
-    actions: dict[tuple, list[str]] = field(default_factory=dict)
+    actions: dict[int | str | None, list[str]] = field(default_factory=dict)
 
     def for_viewer(self, user: Any) -> dict:
         """The room as RoomSerializer renders it for this viewer."""
@@ -42,9 +42,7 @@ class _Rendered:
         }
 
     def _actions(self, user: Any) -> list[str]:
-        # visibility.actions depends on the viewer only through their seat, signing in and being a guest.
-        seat = visibility.player_of(self.room.players.all(), user)
-        kind = (seat.pk if seat else None, bool(getattr(user, "is_authenticated", False)), _is_guest(user))
+        kind = visibility.viewer_kind(self.room, user)
         if kind not in self.actions:
             self.actions[kind] = visibility.actions(self.room, user)
         return list(self.actions[kind])
@@ -71,7 +69,3 @@ def render_page(rooms: Sequence[Room], *, user: Any) -> list[dict]:
 
 def _rendered(room: Room) -> _Rendered:
     return _Rendered(room, RoomSerializer(room, context={"user": None}).data)
-
-
-def _is_guest(user: Any) -> bool:
-    return bool(getattr(user, "is_guest", False))

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts import services as account_services
-from games import boards, kept, services
+from games import boards, kept, services, visibility
 from games.tests.factories import make_room, wrong_guess
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +59,15 @@ def test_a_flushed_cache_never_brings_back_a_generation_kept_entries_are_filed_u
     cache.delete(kept.NAMES_KEY)
     kept._last_read = None  # another process, which never read it
     assert kept.generation() not in (before, after)
+
+
+def test_a_guest_and_a_signed_up_outsider_do_not_share_a_state(alice, bob, carol):
+    """They see the room alike but may not do alike (guests may not chat): each gets its own actions."""
+    room = make_room(alice, "race", join=[bob])
+    guest = account_services.guest_create()
+    snapshot = boards.room_snapshot_current(room.code)
+    carols = boards.state_for(snapshot, carol)["room"]["actions"]
+    guests = boards.state_for(snapshot, guest)["room"]["actions"]
+    assert "chat" in carols and "chat" not in guests
+    assert guests == visibility.actions(snapshot.room, guest)
+    assert boards.state_for(snapshot, carol)["room"]["actions"] == carols
