@@ -21,6 +21,10 @@
     return form.querySelector("[data-hole='" + select.name.slice(4) + "']");
   }
 
+  function selectFor(form, hole) {
+    return form.querySelector("select[name='peg_" + hole.dataset.hole + "']");
+  }
+
   // A hole shows its select: the palette's peg (colour, symbol, number), or an empty hole.
   function paint(form, select) {
     var option = select.selectedOptions[0];
@@ -179,7 +183,7 @@
     if (button) { pick(form, button.dataset.colour); return; }
     var hole = event.target.closest("button[data-hole]");
     if (hole) {
-      var select = form.querySelector("select[name='peg_" + hole.dataset.hole + "']");
+      var select = selectFor(form, hole);
       if (select && select.value) clearPeg(form, select);
       return;
     }
@@ -224,7 +228,7 @@
     if (!hole || dragged === null) return;
     event.preventDefault();
     var form = hole.closest("form.code-form");
-    setPeg(form, form.querySelector("select[name='peg_" + hole.dataset.hole + "']"), dragged);
+    setPeg(form, selectFor(form, hole), dragged);
     dragged = null;
   });
 
