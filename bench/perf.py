@@ -465,6 +465,8 @@ class Bench:
     def stacks(self):
         running = {}
         for label, (kind, app, _, extra) in STACKS.items():
+            if self.args.stacks and label not in self.args.stacks.split(","):
+                continue
             server = self.start_or_skip(label, kind, app, extra)
             if server is not None:
                 running[label] = server
@@ -1091,6 +1093,11 @@ def main():
     parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1")
     parser.add_argument("--only", default="", help=f"comma-separated sections of {','.join(SECTIONS)}")
     parser.add_argument("--skip", default="", help="comma-separated sections to leave out")
+    parser.add_argument(
+        "--stacks",
+        default="",
+        help=f"comma-separated serving stacks of the stacks section ({','.join(STACKS)})",
+    )
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--logs", help="keep the servers' logs in this directory (default: a temporary one)")
     args = parser.parse_args()

@@ -120,6 +120,23 @@ def select_joined(model: type[M], relation: str, where: str, value) -> list[M]:
 
 
 @cache
+def _select_statement(model: type[Model], where: str, vendor: str) -> tuple[str, list]:
+    cols, names = columns(model, "m")
+    table = quoted(model._meta.db_table)
+    return f"SELECT {cols} FROM {table} m WHERE m.{column(model, where)} = %s", names  # noqa: S608
+
+
+def select(model: type[M], where: str, value) -> list[M]:
+    """`model.objects.filter(**{where: value})`, unordered."""
+    sql, names = _select_statement(model, where, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        found = cursor.fetchall()
+    db, models = connection.alias, (model,)
+    return [model.from_db(db, names, converted(row, models)) for row in found]
+
+
+@cache
 def _insert_statement(model: type[Model], vendor: str, returning: bool) -> tuple[str, list]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     names = ", ".join(quoted(f.column) for f in fields)

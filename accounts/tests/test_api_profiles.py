@@ -72,6 +72,25 @@ def test_anyone_reads_a_profile_with_the_stats_me_reports(alice, alice_api):
     assert body["stats"]["wins"] == 1
 
 
+def test_me_is_what_its_serializer_documents(alice, alice_api):
+    """`me` answers its selectors' dict without a serializer: it must be what MeSerializer makes of it."""
+    from accounts.api.serializers import MeSerializer
+    from games.models import Rating
+
+    solo_win(alice)
+    solo_loss(alice)
+    Rating.objects.create(user=alice, mode="race", mu=1612.4, sigma=310.6, games=4, wins=3)
+
+    body = alice_api.get("/api/v1/auth/me/").json()
+    documented = MeSerializer({**body, "is_guest": body["guest"]}).data
+    assert body == documented
+    assert body["stats"]["avg_guesses"] == 1.0 and isinstance(body["stats"]["avg_guesses"], float)
+    assert body["ratings"] == {
+        "race": {"rating": 1612, "deviation": 311, "provisional": False, "games": 4},
+        "duel": None,
+    }
+
+
 def test_a_signed_in_player_reads_anothers_profile(alice, bob_api):
     response = bob_api.get(profile_url("alice"))
     assert response.status_code == 200

@@ -12,7 +12,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from config.rows import insert, select_joined, update
+from config.rows import insert, select, select_joined, update
 from games import rows, services
 from games.models import Guess, Player, Room, RoomEvent
 from games.tests.factories import make_room, solve
@@ -131,6 +131,21 @@ def test_a_joined_read_gives_the_tokens_and_users_the_orm_gives(alice, bob):
     assert got[0].user.username == "alice"
     assert timezone.is_aware(got[0].expiry)
     assert select_joined(AuthToken, "user", "token_key", "nothing") == []
+
+
+def test_a_plain_read_gives_the_rows_the_orm_gives(alice, bob):
+    from games.models import Rating
+
+    Rating.objects.create(user=alice, mode="race", mu=1612.5, sigma=310.25, games=4, wins=3)
+    Rating.objects.create(user=alice, mode="duel", mu=1400.0, sigma=480.0, games=1, wins=0)
+    Rating.objects.create(user=bob, mode="race", mu=1500.0, sigma=500.0)
+
+    got = sorted(select(Rating, "user", alice.pk), key=lambda r: r.mode)
+    orm = list(Rating.objects.filter(user=alice).order_by("mode"))
+    assert [every_column(r) for r in got] == [every_column(r) for r in orm]
+    assert [r.mode for r in got] == ["duel", "race"]
+    assert not got[0]._state.adding
+    assert select(Rating, "user", 999_999) == []
 
 
 def test_the_stats_statement_groups_as_the_orm_query_it_stands_for(alice, bob):
