@@ -46,6 +46,7 @@ from config.api.fields import StrictCharField, StrictIntegerField, StrictSeriali
 from config.api.throttling import ChatThrottle, GuessThrottle, retry_after, socket_allows
 from games import boards, events, metrics, rules, selectors, services, visibility, wire
 from games.exceptions import GameError
+from games.hub import Member, hub
 from games.layer_watch import layer_watch
 from games.models import Room
 from games.threads import database_sync_to_async
@@ -145,11 +146,21 @@ def _validated(serializer_class, content: dict) -> dict:
     return serializer.validated_data
 
 
-class SafeReceiveMixin(AsyncJsonWebsocketConsumer):
-    """Parse frames defensively: every bad frame gets an `error`, never a traceback."""
+class SafeReceiveMixin(Member, AsyncJsonWebsocketConsumer):
+    """Parse frames defensively: every bad frame gets an `error`, never a traceback.
+
+    A socket receives its groups' messages through the process's hub
+    (games.hub), so it holds no channel of its own: `channel_layer_alias`
+    names no configured layer, and Channels gives it none.
+    """
 
     handlers: dict = {}
     metrics_endpoint = "room"
+    channel_layer_alias = "(none: sockets join groups through games.hub)"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_member()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         try:
@@ -183,7 +194,9 @@ class SafeReceiveMixin(AsyncJsonWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         try:
-            await handler(message)
+            # One message at a time, the socket's own and its groups' (games.hub).
+            async with self.turn:
+                await handler(message)
         except outages.BACKEND_DOWN as exc:
             # PostgreSQL or Redis is down: close 4503, and the client
             # reconnects with backoff and resyncs (config/outages.py).
@@ -205,7 +218,6 @@ class SafeReceiveMixin(AsyncJsonWebsocketConsumer):
         WS_AUTH_RECHECK_SECONDS of any other end of its credential.
         """
         self.user: Any = self.scope.get("user")  # a lazy user; signed in once this returns True
-        self.groups_joined: list[str] = []
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
         if self.user is None or not self.user.is_authenticated:
@@ -220,8 +232,8 @@ class SafeReceiveMixin(AsyncJsonWebsocketConsumer):
         return True
 
     async def join(self, group: str) -> None:
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.append(group)
+        """Join a group through the process's hub; returns once its messages reach this socket."""
+        await hub.join(self, group)
 
     async def disconnect(self, code):
         # Only a signed-in socket was counted open (and has a credential).
@@ -229,8 +241,7 @@ class SafeReceiveMixin(AsyncJsonWebsocketConsumer):
             metrics.SOCKETS_OPEN.labels(self.metrics_endpoint).dec()
         metrics.SOCKETS_CLOSED.labels(str(code)).inc()
         credential_watch.discard(self)
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        self.stop_membership()
 
     async def auth_revoked(self, message):
         """Signed out through the API: close the sockets of the revoked tokens (None: every token)."""
@@ -324,6 +335,10 @@ class RoomConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
     }
 
     # --- server → client ------------------------------------------------------
+
+    def takes_at_once(self, message: dict) -> bool:
+        # The next event or a duplicate: filtered and sent without a query (a gap reads the log).
+        return message.get("type") == "room.event" and message["event"]["version"] <= self.version + 1
 
     async def room_event(self, message):
         """A committed event from the group: drop duplicates, fill gaps from the log."""
@@ -554,6 +569,9 @@ class RoomHtmlConsumer(RoomConsumer):
 
     metrics_endpoint = "room_html"
 
+    def takes_at_once(self, message: dict) -> bool:
+        return False  # each event waits for the room's shared read (shared_snapshot)
+
     async def send_state(self, state: dict) -> None:
         self.track(state)
         await self.send_regions(state, controls=True)
@@ -641,6 +659,9 @@ class LobbyConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
 
     handlers = {"ping": _plain_pong}
 
+    def takes_at_once(self, message: dict) -> bool:
+        return True  # the update as it came (or its HTML), no query
+
     async def lobby_event(self, message):
         await self.send_out(message["event"])
 
@@ -672,6 +693,9 @@ class MeConsumer(SafeReceiveMixin, AsyncJsonWebsocketConsumer):
         await self.join(events.user_group(self.user.id))
 
     handlers = {"ping": _plain_pong}
+
+    def takes_at_once(self, message: dict) -> bool:
+        return True  # the frame was built before it was sent
 
     async def me_event(self, message):
         await self.send_json(message["frame"])

@@ -17,6 +17,7 @@ from typing import cast
 
 from asgiref.typing import ASGI3Application
 from channels.auth import AuthMiddlewareStack
+from channels.layers import get_channel_layer
 from channels.security.websocket import AllowedHostsOriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -252,7 +253,7 @@ class CredentialWatch:
             self.task = loop.create_task(self.run())
         if self.listener is None or self.listener.done() or self.listener.get_loop() is not loop:
             self.listening = listening = loop.create_future()
-            self.listener = loop.create_task(self.listen(consumer.channel_layer, listening))
+            self.listener = loop.create_task(self.listen(get_channel_layer(), listening))
         if self.listening is not None:
             await asyncio.shield(self.listening)
 
