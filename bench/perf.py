@@ -474,6 +474,11 @@ class Bench:
             targets = {label: ([s.port], [s]) for label, s in running.items()}
             for key, work, where in (
                 ("hello", workloads.HttpGet("hello", "/bench/hello/", authenticated=False), targets),
+                (
+                    "hello-signed-in",
+                    workloads.HttpGet("hello-signed-in", "/bench/hello-signed-in/", authenticated=True),
+                    _only(targets, "daphne"),
+                ),
                 ("me", workloads.HttpGet("me", "/api/v1/auth/me/", authenticated=True), targets),
                 # Before any quick-play room exists, so the page shows the seeded 4-player rooms.
                 (
@@ -635,6 +640,7 @@ async def count_queries(port: int, token: str) -> dict:
     repeat = 10
     for key, path, auth in (
         ("hello", "/bench/hello/", False),
+        ("hello-signed-in", "/bench/hello-signed-in/", True),
         ("me", "/api/v1/auth/me/", True),
         ("rooms", "/api/v1/rooms/", True),
     ):
@@ -831,6 +837,13 @@ class Report:
             lambda m, _: vs(m, bare, 0.25),
         )
         row(
+            "DRF hello, signed in (Knox + the user throttle, no other SQL)",
+            "hello-signed-in",
+            "– (the floor of every signed-in endpoint)",
+            lambda m, _: None,
+            q_key="hello-signed-in",
+        )
+        row(
             "`GET /api/v1/auth/me/`",
             "me",
             "≥ 0.5× hello; ≤ 3 SQL",
@@ -956,6 +969,7 @@ class Report:
         rows.append("| bare ASGI app (the ceiling) | " + " | ".join(bare_row) + " |")
         for key, title in (
             ("hello", "DRF hello"),
+            ("hello-signed-in", "DRF hello, signed in"),
             ("me", "`GET /api/v1/auth/me/`"),
             ("rooms", "`GET /api/v1/rooms/`"),
             ("rest", "REST guess"),

@@ -173,6 +173,67 @@ def bench_guess_service(rows):
     )
 
 
+def cpu_per_call(func, *, number: int = 500, repeat: int = 5) -> float:
+    """Median process CPU seconds per call (every thread), after a warm-up."""
+    for _ in range(20):
+        func()
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(number):
+            func()
+        samples.append((time.process_time() - start) / number)
+    return statistics.median(samples)
+
+
+def bench_floors(rows):
+    """The pieces every authenticated REST request pays before its own work (issue #9's ratio targets).
+
+    What an authenticated request adds to the hello view, each alone and as
+    served: Knox's token check (one statement compiled once, a SHA-512), the
+    user throttle (one Redis script, or the local cache embedded), one more
+    statement compiled once, and `me`'s own two reads. CPU per call of this
+    process (the database's own CPU is not in it).
+    """
+    from django.contrib.auth import get_user_model
+    from rest_framework.renderers import JSONRenderer
+
+    from accounts.auth import TokenAuthentication
+    from config import rows as compiled
+    from config.api.throttling import UserRateThrottle, socket_allows
+    from games import ratings, selectors
+    from games.api import room_list
+    from games.models import Rating
+
+    user = get_user_model().objects.create_user("bench-floor", password="x")
+    _, token = AuthToken.objects.create(user=user)
+    Rating.objects.create(user=user, mode="race", mu=1500.0, sigma=300.0, games=3, wins=1)
+    auth = TokenAuthentication()
+    key = token.encode()
+    figures = [
+        (
+            "Knox token check (`authenticate_credentials`: 1 statement + SHA-512)",
+            lambda: auth.authenticate_credentials(key),
+        ),
+        ("user throttle check (`UserRateThrottle`)", lambda: socket_allows(UserRateThrottle, user)),
+        (
+            "one more statement compiled once (`config.rows.select`, 1 row)",
+            lambda: compiled.select(Rating, "user", user.pk),
+        ),
+        (
+            "`me`'s own reads (`player_stats` + `ratings.of_user`)",
+            lambda: (selectors.player_stats(user=user), ratings.of_user(user)),
+        ),
+    ]
+    rooms = list(selectors.room_keys_visible(user=user).order_by("-created_at")[:20])
+    page = room_list.render_page(rooms, user=user)
+    figures.append(
+        (f"JSON of a page of {len(page)} rooms (`JSONRenderer`)", lambda: JSONRenderer().render(page))
+    )
+    for name, func in figures:
+        rows.append((f"{name}, CPU per call", f"{cpu_per_call(func) * 1e3:.3f} ms"))
+
+
 def main():
     setup_test_environment()
     db_label = connection.vendor
@@ -184,6 +245,7 @@ def main():
         bench_score(rows)
         bench_guess_service(rows)
         bench_api(rows)
+        bench_floors(rows)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     layer = "redis" if settings.REDIS_URL else "in-memory"

@@ -1,4 +1,4 @@
-"""The app's URLs, plus two bench-only views in front of them."""
+"""The app's URLs, plus bench-only views in front of them."""
 
 from django.http import JsonResponse
 from django.urls import path
@@ -20,6 +20,17 @@ class HelloView(APIView):
         return Response({"hello": "world"})
 
 
+class SignedInHelloView(APIView):
+    """The cheapest signed-in DRF view: the project's own authentication, permission and throttle, no other work.
+
+    What every authenticated endpoint pays before its own (Knox's token check,
+    the user throttle): the floor under `me`, the room list and a REST guess.
+    """
+
+    def get(self, request):
+        return Response({"hello": request.user.pk})
+
+
 def queries(request):
     """Statements run so far by this process (0 unless BENCH_COUNT_QUERIES=1)."""
     from bench import querycount
@@ -29,6 +40,7 @@ def queries(request):
 
 urlpatterns = [
     path("bench/hello/", HelloView.as_view()),
+    path("bench/hello-signed-in/", SignedInHelloView.as_view()),
     path("bench/queries/", queries),
     *app_urlpatterns,
 ]
