@@ -34,7 +34,9 @@ WORKLOADS = {
     "rest": lambda: workloads.RestGuess(),
     "socket": lambda: workloads.SocketGuess(),
     "hello": lambda: workloads.HttpGet("hello", "/bench/hello/", authenticated=False),
-    "hello-signed-in": lambda: workloads.HttpGet("hello-signed-in", "/bench/hello-signed-in/", authenticated=True),
+    "hello-signed-in": lambda: workloads.HttpGet(
+        "hello-signed-in", "/bench/hello-signed-in/", authenticated=True
+    ),
     "me": lambda: workloads.HttpGet("me", "/api/v1/auth/me/", authenticated=True),
     "rooms": lambda: workloads.HttpGet("rooms", "/api/v1/rooms/", authenticated=True),
 }
