@@ -204,10 +204,11 @@ class SafeReceiveMixin(Member, AsyncJsonWebsocketConsumer):
             if message["type"] == "websocket.disconnect":
                 raise StopConsumer from None
             await self.close(code=outages.CLOSE_UNAVAILABLE)
-        except Disconnected:
-            # daphne refuses a frame for a client that has just closed; its
-            # websocket.disconnect is next in this consumer's queue. Not an
-            # error: the traceback daphne would log is only noise.
+        except (Disconnected, OSError):
+            # A frame for a client that has just closed: daphne (autobahn)
+            # raises Disconnected, other servers an OSError as the ASGI spec
+            # asks (uvicorn's ClientDisconnected); its websocket.disconnect
+            # comes next. Not an error: a traceback would only be noise.
             pass
 
     async def accept_signed_in(self) -> bool:

@@ -159,3 +159,27 @@ async def test_a_member_that_left_gets_nothing_more():
     assert leaving.handled == ["a"]
     assert hub.members("g-leave") == [staying]
     staying.stop_membership()
+
+
+class ClientGone(OSError):
+    """What an ASGI server raises for a frame sent to a client that has closed (uvicorn's ClientDisconnected)."""
+
+
+async def test_a_frame_for_a_client_that_just_closed_is_no_error(ws, alice, bob, caplog):  # noqa: F811
+    code = await make_room(alice, "race", "waiting", join=[bob])
+    gone, _ = await ws.room(alice, code)
+    staying, _ = await ws.room(bob, code)
+    group = events.group_name(code)
+    first = hub.members(group)[0]
+
+    async def refused(message):
+        raise ClientGone("the client has closed")
+
+    first.base_send = refused
+    with caplog.at_level("WARNING"):
+        await chat_of(alice, code, "hello?")
+        assert (await receive(staying))["text"] == "hello?"
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "WARNING")] == []
+    assert first in hub.members(group)  # its disconnect, next, takes it out
+    await gone.disconnect()
+    assert first not in hub.members(group)
