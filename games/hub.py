@@ -32,6 +32,13 @@ names no layer), so opening and closing one costs the layer nothing unless
 it is the first or last of its group in the process.
 
 The credential watch (games.ws_auth) works the same way for revocations.
+
+A layer may end a group membership that is never renewed: the in-memory
+layer (the embedded default) after `group_expiry`, a day. One socket's
+membership rarely lived that long; the process's membership of the lobby
+does, on a server that always has someone in the lobby. So the hub renews
+every membership it holds (its groups' and the credential watch's) every
+REFRESH_SECONDS.
 """
 
 import asyncio
@@ -46,6 +53,8 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 logger = logging.getLogger(__name__)
 
 CLOSE_INTERNAL_ERROR = 1011
+# Well inside channels' default group_expiry (86,400 s).
+REFRESH_SECONDS = 3600.0
 
 
 class Member:
@@ -119,6 +128,7 @@ class _Group:
         layer = _layer()
         self.channel = await layer.new_channel()
         await layer.group_add(self.name, self.channel)
+        hub.renew(self.name, self.channel)
         self.listener = self.loop.create_task(self.listen(layer, self.channel))
 
     async def listen(self, layer, channel: str) -> None:
@@ -140,6 +150,7 @@ class _Group:
             return
         if self.ready.cancelled() or self.ready.exception() is not None or self.channel is None:
             return
+        hub.stop_renewing(self.name, self.channel)
         await _layer().group_discard(self.name, self.channel)
 
 
@@ -149,6 +160,31 @@ class Hub:
     def __init__(self) -> None:
         self.groups: dict[str, _Group] = {}
         self.closing: set[asyncio.Task] = set()
+        # (group, channel) memberships to renew, with the loop they belong to.
+        self.renewed: dict[tuple[str, str], asyncio.AbstractEventLoop] = {}
+        self.renewer: asyncio.Task | None = None
+
+    def renew(self, group: str, channel: str) -> None:
+        """Keep this membership alive: add it again every REFRESH_SECONDS (see the module's docstring)."""
+        loop = asyncio.get_running_loop()
+        self.renewed[(group, channel)] = loop
+        if self.renewer is None or self.renewer.done() or self.renewer.get_loop() is not loop:
+            self.renewer = loop.create_task(self.renew_all())
+
+    def stop_renewing(self, group: str, channel: str) -> None:
+        self.renewed.pop((group, channel), None)
+
+    async def renew_all(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            for (group, channel), owner in list(self.renewed.items()):
+                if owner is not loop:
+                    continue
+                try:
+                    await _layer().group_add(group, channel)
+                except Exception as exc:  # noqa: BLE001 - Redis down: the next round tries again
+                    logger.warning("renewing %s's membership failed: %r", group, exc)
 
     async def join(self, member: Member, name: str) -> None:
         """Add the socket to the group; returns once the group's messages from now on reach it."""

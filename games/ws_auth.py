@@ -31,6 +31,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from accounts.auth import TokenAuthentication
 from config import outages
 from games.events import AUTH_GROUP
+from games.hub import hub
 from games.threads import database_sync_to_async
 
 logger = logging.getLogger(__name__)
@@ -264,6 +265,7 @@ class CredentialWatch:
         try:
             channel = await layer.new_channel()
             await layer.group_add(AUTH_GROUP, channel)
+            hub.renew(AUTH_GROUP, channel)  # a membership for the process's lifetime
         except Exception as exc:  # noqa: BLE001 - the sockets waiting on it are told; the next add retries
             listening.set_exception(exc)
             raise

@@ -183,3 +183,17 @@ async def test_a_frame_for_a_client_that_just_closed_is_no_error(ws, alice, bob,
     assert first in hub.members(group)  # its disconnect, next, takes it out
     await gone.disconnect()
     assert first not in hub.members(group)
+
+
+async def test_a_membership_older_than_the_layers_group_expiry_is_renewed(settings, monkeypatch):
+    # The embedded layer ends a membership after group_expiry (a day by default; 1 s here).
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"group_expiry": 1}}
+    }
+    monkeypatch.setattr("games.hub.REFRESH_SECONDS", 0.3)
+    lasting = Recorder()
+    await hub.join(lasting, "g-lasting")
+    await asyncio.sleep(2.5)  # past the expiry (whole seconds, as the layer counts them)
+    await send("g-lasting", "still here")
+    await until(lambda: lasting.handled == ["still here"])
+    lasting.stop_membership()
