@@ -479,6 +479,11 @@ class Bench:
                     workloads.HttpGet("hello-signed-in", "/bench/hello-signed-in/", authenticated=True),
                     _only(targets, "daphne"),
                 ),
+                (
+                    "page-signed-in",
+                    workloads.HttpGet("page-signed-in", "/bench/hello-signed-in-page/", authenticated=True),
+                    _only(targets, "daphne"),
+                ),
                 ("me", workloads.HttpGet("me", "/api/v1/auth/me/", authenticated=True), targets),
                 # Before any quick-play room exists, so the page shows the seeded 4-player rooms.
                 (
@@ -849,6 +854,12 @@ class Report:
             "≥ 0.5× hello; ≤ 3 SQL",
             lambda m, n: None if n is None else (vs(m, hello, 0.5) and n <= 3),
         )
+        row(
+            "DRF hello, signed in, answering a page of 20 rooms rendered once",
+            "page-signed-in",
+            "– (the floor of the room list)",
+            lambda m, _: None,
+        )
         row("`GET /api/v1/rooms/` (page of 20)", "rooms", "≥ 0.3× hello", lambda m, _: vs(m, hello, 0.3))
         row(
             "REST guess (32 clients, own 4×6 rooms)",
@@ -970,6 +981,7 @@ class Report:
         for key, title in (
             ("hello", "DRF hello"),
             ("hello-signed-in", "DRF hello, signed in"),
+            ("page-signed-in", "DRF hello, signed in, a page of 20 rooms"),
             ("me", "`GET /api/v1/auth/me/`"),
             ("rooms", "`GET /api/v1/rooms/`"),
             ("rest", "REST guess"),

@@ -37,6 +37,9 @@ WORKLOADS = {
     "hello-signed-in": lambda: workloads.HttpGet(
         "hello-signed-in", "/bench/hello-signed-in/", authenticated=True
     ),
+    "page-signed-in": lambda: workloads.HttpGet(
+        "page-signed-in", "/bench/hello-signed-in-page/", authenticated=True
+    ),
     "me": lambda: workloads.HttpGet("me", "/api/v1/auth/me/", authenticated=True),
     "rooms": lambda: workloads.HttpGet("rooms", "/api/v1/rooms/", authenticated=True),
 }

@@ -31,6 +31,25 @@ class SignedInHelloView(APIView):
         return Response({"hello": request.user.pk})
 
 
+class SignedInPageView(SignedInHelloView):
+    """The signed-in hello answering with a page of 20 rooms rendered once: the least a room list can do.
+
+    Knox's check, the user throttle and the JSON of the page, no query of its
+    own and no pagination: the floor under `GET /api/v1/rooms/`.
+    """
+
+    page: list | None = None
+
+    def get(self, request):
+        if SignedInPageView.page is None:
+            from games import selectors
+            from games.api import room_list
+
+            rooms = list(selectors.room_keys_visible(user=request.user).order_by("-created_at")[:20])
+            SignedInPageView.page = room_list.render_page(rooms, user=request.user)
+        return Response({"next": None, "previous": None, "results": SignedInPageView.page})
+
+
 def queries(request):
     """Statements run so far by this process (0 unless BENCH_COUNT_QUERIES=1)."""
     from bench import querycount
@@ -41,6 +60,7 @@ def queries(request):
 urlpatterns = [
     path("bench/hello/", HelloView.as_view()),
     path("bench/hello-signed-in/", SignedInHelloView.as_view()),
+    path("bench/hello-signed-in-page/", SignedInPageView.as_view()),
     path("bench/queries/", queries),
     *app_urlpatterns,
 ]
