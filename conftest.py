@@ -75,6 +75,15 @@ def _test_settings(settings, worker_id):
     # short-lived event loop; bots are driven by bots.tick() in tests, and
     # the real daphne processes (games/tests/servers.py) run their own loop.
     settings.BOTS_IN_SERVER = False
+    # A channel layer of the test's own: no group members left by an earlier
+    # test, and on Redis no other test's events (pub/sub channels are shared
+    # by every database number, so by parallel workers and other runs).
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer:
+        config = {**layer["CONFIG"], "prefix": f"test-{worker_id}-{uuid.uuid4().hex[:12]}"}
+        settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": config}}
+    else:
+        settings.CHANNEL_LAYERS = {"default": dict(layer)}
     if "KEY_PREFIX" in settings.CACHES["default"]:
         # Redis is shared by parallel workers (and other runs): a fresh key
         # prefix per test starts its throttle counters at zero, where
@@ -93,11 +102,21 @@ def _socket_threads_let_go():
     Channels' test communicator turns off the per-call close (it would close
     the test's own connection), so a pool thread would otherwise keep its
     connection open and PostgreSQL would refuse to drop the test database.
+    The same goes for asgiref's one thread for thread-sensitive calls
+    (Channels' `database_sync_to_async` in tests): a connection it kept from
+    the last such call under a communicator was the "database is being
+    accessed by other users" warning at the end of PostgreSQL runs.
     """
     yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
     from games.threads import close_connections
 
     close_connections()
+    single = SyncToAsync.single_thread_executor
+    if single._threads:  # type: ignore[attr-defined] - a ThreadPoolExecutor's own
+        single.submit(connections.close_all).result(timeout=10)
 
 
 @pytest.fixture

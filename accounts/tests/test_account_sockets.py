@@ -6,7 +6,6 @@ from games import services
 from games.tests.test_consumers import (
     TIMEOUT,
     _api_for,
-    _own_channel_layer,  # noqa: F401 - autouse: a channel layer prefix of this test's own
     _token_for,
     assert_alive,
     assert_closed,

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import re
-import uuid
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -48,17 +47,6 @@ db = database_sync_to_async
 
 
 # --- fixtures and helpers ------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _own_channel_layer(settings):
-    """A fresh layer per test: no stale group members, and on a shared Redis no other run's lobby events."""
-    layer = settings.CHANNEL_LAYERS["default"]
-    if "CONFIG" in layer:
-        config = {**layer["CONFIG"], "prefix": f"test-{uuid.uuid4().hex[:12]}"}
-        settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": config}}
-    else:
-        settings.CHANNEL_LAYERS = {"default": dict(layer)}
 
 
 def _token_for(user) -> str:

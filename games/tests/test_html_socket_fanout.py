@@ -26,7 +26,6 @@ from games import events, services, threads
 from games.tests.test_consumers import (
     TIMEOUT,
     _logged_event,
-    _own_channel_layer,  # noqa: F401 - autouse: a channel layer prefix of this test's own
     _session_cookie,
     assert_closed,
     assert_quiet,

@@ -15,7 +15,6 @@ from channels.layers import get_channel_layer
 from games import events, services
 from games.hub import Member, hub
 from games.tests.test_consumers import (
-    _own_channel_layer,  # noqa: F401 - autouse: a channel layer prefix of this test's own
     make_room,
     receive,
     ws,  # noqa: F401 - the fixture that opens (and closes) the sockets

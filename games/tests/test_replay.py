@@ -8,7 +8,6 @@ from django.test import Client
 from games import services
 from games.models import Room
 from games.tests.test_consumers import (  # noqa: F401 - the module's fixtures and helpers
-    _own_channel_layer,
     db,
     make_room,
     receive,

@@ -22,7 +22,6 @@ from games.models import Room
 from games.tests.test_consumers import (
     TIMEOUT,
     _api_for,
-    _own_channel_layer,  # noqa: F401 - autouse: a channel layer prefix of this test's own
     _session_cookie,
     _token_for,
     assert_alive,

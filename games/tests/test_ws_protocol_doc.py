@@ -19,7 +19,6 @@ from jsonschema import Draft7Validator
 
 from games import consumers, services
 from games.tests.test_consumers import (  # noqa: F401 - the module's fixtures and helpers
-    _own_channel_layer,
     _token_for,
     db,
     make_room,
