@@ -142,6 +142,10 @@ class _Group:
                 # Its sockets ended without a disconnect (their tasks failed) and were collected.
                 hub.drop(self)
 
+    def deaf(self) -> bool:
+        """Its listener has stopped (it never should): the group must be joined afresh."""
+        return self.listener is not None and self.listener.done()
+
     async def close(self) -> None:
         if self.listener is not None:
             self.listener.cancel()  # channels-redis unsubscribes a channel whose receive is cancelled
@@ -190,7 +194,7 @@ class Hub:
         """Add the socket to the group; returns once the group's messages from now on reach it."""
         loop = asyncio.get_running_loop()
         group = self.groups.get(name)
-        if group is None or group.loop is not loop or _failed(group.ready):
+        if group is None or group.loop is not loop or _failed(group.ready) or group.deaf():
             group = self.groups[name] = _Group(name, loop)
         group.members[member] = None
         member.hub_groups.append(name)

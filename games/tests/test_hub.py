@@ -196,3 +196,18 @@ async def test_a_membership_older_than_the_layers_group_expiry_is_renewed(settin
     await send("g-lasting", "still here")
     await until(lambda: lasting.handled == ["still here"])
     lasting.stop_membership()
+
+
+async def test_a_group_whose_listener_stopped_is_joined_afresh():
+    first = Recorder()
+    await hub.join(first, "g-deaf")
+    old = hub.groups["g-deaf"]
+    old.listener.cancel()
+    await until(old.listener.done)  # on Redis the layer unsubscribes its channel first
+    second = Recorder()
+    await hub.join(second, "g-deaf")
+    assert hub.groups["g-deaf"] is not old
+    await send("g-deaf", "heard")
+    await until(lambda: second.handled == ["heard"])
+    first.stop_membership()
+    second.stop_membership()
