@@ -846,7 +846,6 @@ class Report:
             "hello-signed-in",
             "– (the floor of every signed-in endpoint)",
             lambda m, _: None,
-            q_key="hello-signed-in",
         )
         row(
             "`GET /api/v1/auth/me/`",

@@ -9,7 +9,7 @@ template context processor build it the first time they touch it, and the
 response is updated only if something did. A storage never touched has
 nothing to store: Django's own `update()` writes only once messages were
 read (`used`) or added (`added_new`), so the responses are the same
-(config/tests/test_messages.py).
+(games/tests/test_messages_middleware.py).
 """
 
 from django.contrib.messages.middleware import MessageMiddleware

@@ -227,7 +227,7 @@ class Hub:
             self.leave(member, name)
 
     def members(self, name: str) -> list[Any]:
-        """This process's sockets in the group (for tests and the bench)."""
+        """This process's sockets in the group (for the tests)."""
         group = self.groups.get(name)
         return [] if group is None else list(group.members.keys())
 

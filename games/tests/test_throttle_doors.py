@@ -7,15 +7,12 @@ client address is the socket peer unless `NUM_PROXIES` trusts proxies, so a
 forged `X-Forwarded-For` never resets a per-address limit.
 """
 
-import asyncio
 import os
 import re
 import subprocess
 import sys
-import uuid
 
 import pytest
-import pytest_asyncio
 from django.contrib.auth import get_user_model
 from django.test import Client
 from knox.models import AuthToken
@@ -24,15 +21,14 @@ from rest_framework.test import APIClient
 from games import services
 from games.models import ChatMessage, Guess, Room
 from games.tests.factories import wrong_guess
-from games.tests.test_consumers import (
-    Sockets,
-    _disconnect,
+from games.tests.test_consumers import (  # noqa: F401 (ws is a fixture)
     db,
     guess_count,
     make_room,
     move,
     receive,
     wrong_guess_of,
+    ws,
 )
 
 pytestmark = pytest.mark.django_db
@@ -242,21 +238,9 @@ def test_num_proxies_comes_from_the_environment_and_defaults_to_none_trusted():
 # --- the socket door ---------------------------------------------------------------------------
 
 
-@pytest_asyncio.fixture
-async def ws(settings):
-    """Sockets on the full ASGI stack (as test_consumers.py), on a channel layer of this test's own."""
-    layer = settings.CHANNEL_LAYERS["default"]
-    if "CONFIG" in layer:
-        config = {**layer["CONFIG"], "prefix": f"test-{uuid.uuid4().hex[:12]}"}
-        settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": config}}
-    sockets = Sockets()
-    yield sockets
-    await asyncio.gather(*(_disconnect(comm) for comm in sockets.opened))
-
-
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_guess_form_and_socket_count_against_one_budget(settings, alice, ws):
+async def test_guess_form_and_socket_count_against_one_budget(settings, alice, ws):  # noqa: F811
     set_rate(settings, "guess", "2/min")
     code = await make_room(alice, "solo")
     guess = await wrong_guess_of(code)
